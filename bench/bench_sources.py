@@ -1,0 +1,162 @@
+"""Hand-run benchmark of job sources: a 100,000-row CSV and a 1,000,000-combination template set.
+
+Run from the repository root:
+
+    .runtime/venv/bin/python bench/bench_sources.py
+
+Timings are taken without tracemalloc, then each step is repeated under
+tracemalloc for peak Python allocations. RSS figures come from psutil when it
+is installed. The input files are generated in a temporary folder and deleted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import json
+import random
+import sys
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from batch_runner.seeds import SEED_MAX  # noqa: E402
+from batch_runner.sources import SourceOptions, load_source  # noqa: E402
+from batch_runner.templates import Template  # noqa: E402
+
+try:
+    import psutil
+except ImportError:
+    psutil = None
+
+MIB = 1024 * 1024
+ROWS = 100_000
+SUBJECTS = ["a ceramic mug", "a leather bag", 'a sign that says "OPEN"', "a cat's toy", "a brass lamp"]
+PLACES = ["on a walnut table, soft light", "on slate", "in a sunlit kitchen", "on concrete, (rim light:1.2)"]
+STYLES = ["studio", "cinematic", "film grain", "product shot"]
+
+
+@dataclass
+class Measurement:
+    name: str
+    seconds: float
+    peak_mib: float
+    rss_mib: float | None
+    target: str
+
+
+def write_csv(path: Path, rows: int, seed: int = 1) -> None:
+    """Write a realistic job CSV: quoted prompts with commas and quotes, 64-bit seeds, floats and ints."""
+    generator = random.Random(seed)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "prompt", "negative", "style", "seed", "cfg", "width"])
+        for number in range(rows):
+            prompt = f"{generator.choice(SUBJECTS)} {generator.choice(PLACES)}, detailed, 85mm, item {number}"
+            writer.writerow(
+                [
+                    f"job_{number:06d}",
+                    prompt,
+                    "blurry, low quality, watermark",
+                    generator.choice(STYLES),
+                    generator.randint(0, SEED_MAX),
+                    f"{generator.uniform(3, 9):.1f}",
+                    generator.choice([512, 768, 1024]),
+                ]
+            )
+
+
+def write_template_set(path: Path) -> None:
+    """Write a template set of 100 × 100 × 100 = 1,000,000 combinations."""
+    spec = {
+        "template": "professional photo of {product} on {background}, {lighting}",
+        "variables": {
+            "product": [f"product {index}" for index in range(100)],
+            "background": [f"background {index}" for index in range(100)],
+            "lighting": [f"lighting {index}" for index in range(100)],
+        },
+        "combinations": "all",
+    }
+    path.write_text(json.dumps(spec), encoding="utf-8")
+
+
+def rss_mib() -> float | None:
+    if psutil is None:
+        return None
+    return psutil.Process().memory_info().rss / MIB
+
+
+def load_and_render(path: Path) -> int:
+    """Load, type and validate the CSV (all inside load_source), then render a template for every row."""
+    source = load_source(path, SourceOptions(max_jobs=ROWS))
+    template = Template("{prompt}, {style} style, seed {seed}")
+    rendered = 0
+    for row in source:
+        rendered += len(template.render(row.values))
+    return rendered
+
+
+def consume_combinations(path: Path) -> tuple[float, int]:
+    """Return the seconds to the first Row and the number of rows, consuming all of them."""
+    start = time.perf_counter()
+    source = load_source(path, SourceOptions(max_jobs=1_000_000))
+    rows = iter(source)
+    next(rows)
+    first = time.perf_counter() - start
+    count = 1 + sum(1 for _ in rows)
+    return first, count
+
+
+def measure(name: str, target: str, step: Callable[[], object]) -> Measurement:
+    gc.collect()
+    rss_before = rss_mib()
+    start = time.perf_counter()
+    step()
+    seconds = time.perf_counter() - start
+    rss_after = rss_mib()
+
+    gc.collect()
+    tracemalloc.start()
+    step()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    rss_delta = rss_after - rss_before if rss_after is not None and rss_before is not None else None
+    return Measurement(name, seconds, peak / MIB, rss_delta, target)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=ROWS, help="rows in the generated CSV (default 100000)")
+    arguments = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="batch-runner-bench-") as folder:
+        csv_path = Path(folder) / "jobs.csv"
+        write_csv(csv_path, arguments.rows)
+        set_path = Path(folder) / "set.json"
+        write_template_set(set_path)
+        csv_mib = csv_path.stat().st_size / MIB
+
+        results = [
+            measure(f"load+type+ids+render, {arguments.rows:,} CSV rows ({csv_mib:.1f} MiB)", "<= 3 s, <= 200 MiB", lambda: load_and_render(csv_path)),
+            measure("1,000,000 combinations, all consumed", "first row < 1 s, memory flat", lambda: consume_combinations(set_path)),
+        ]
+        first_row_seconds, count = consume_combinations(set_path)
+
+    print(f"Python {sys.version.split()[0]}, psutil {'yes' if psutil else 'no'}")
+    print(f"{'step':<58} {'seconds':>8} {'peak MiB':>9} {'RSS +MiB':>9}  target")
+    for result in results:
+        rss = f"{result.rss_mib:9.1f}" if result.rss_mib is not None else f"{'n/a':>9}"
+        print(f"{result.name:<58} {result.seconds:8.2f} {result.peak_mib:9.1f} {rss}  {result.target}")
+    print(f"{'first combination row (load + first Row)':<58} {first_row_seconds:8.3f} {'':>9} {'':>9}  < 1 s")
+    print(f"combinations consumed: {count:,}")
+
+
+if __name__ == "__main__":
+    main()

@@ -66,8 +66,8 @@ def make_contact_sheet(
     (contact_sheet.png, contact_sheet_2.png). A path that is None, missing or
     unreadable is drawn as a grey placeholder saying so, with its caption.
     Captions too wide for a cell end in "...". Only one source image is open at
-    a time, so memory holds one page and one image. No pages are written for
-    an empty IMAGES.
+    a time, so memory use stays at one page plus one image. No pages are
+    written for an empty IMAGES.
     """
     if columns < 1 or thumb_size < 16 or per_page < 1:
         raise ValueError(f"invalid contact sheet layout: columns={columns}, thumb_size={thumb_size}, "

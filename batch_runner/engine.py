@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 from .executor import Executor, PromptOutcome, SubmitError
 from .jobs import Job, JobStatus, RunState
-from .outcomes import collect_output_files, describe_failure, is_out_of_memory
+from .outcomes import OutputVerdict, collect_output_files, describe_failure, is_out_of_memory, verify_outputs
+from .review import write_contact_sheets
 from .run import Run
 from .run_options import SeedMode
 from .schedule import seconds_until
@@ -83,9 +84,11 @@ class RunEngine:
     async def resume(self, run: Run) -> None:
         if run.state not in (RunState.PAUSED, RunState.SCHEDULED):
             return
+        if run.state is RunState.PAUSED:
+            # Resuming after "test first N" runs the rest.
+            run.options.limit = None
         run.state = RunState.RUNNING
         run.note = None
-        run.options.limit = None
         run.submitted_this_session = 0
         run.started_at = run.started_at or time.time()
         logger.info("Run %s: resumed, %d jobs left", run.run_id, len(run.pending))
@@ -144,9 +147,12 @@ class RunEngine:
         lock = self._pump_locks.setdefault(run.run_id, asyncio.Lock())
         async with lock:
             while run.state is RunState.RUNNING and run.pending and len(run.in_flight) < run.options.window:
-                if run.options.limit is not None and run.submitted_this_session >= run.options.limit:
+                job = run.jobs[run.pending[0]]
+                # "Test first N" counts rows, so retries of those rows still run.
+                if job.attempts == 0 and run.options.limit is not None \
+                        and run.submitted_this_session >= run.options.limit:
                     break
-                job = run.jobs[run.pending.popleft()]
+                run.pending.popleft()
                 await self._submit(run, job)
 
     async def _submit(self, run: Run, job: Job) -> None:
@@ -156,8 +162,9 @@ class RunEngine:
         if run.workflow is not None:
             extra_data["extra_pnginfo"] = {"workflow": run.workflow}
 
+        if job.attempts == 0:
+            run.submitted_this_session += 1
         job.attempts += 1
-        run.submitted_this_session += 1
         try:
             prompt_id = await self.executor.submit(prompt, extra_data)
         except SubmitError as error:
@@ -177,7 +184,8 @@ class RunEngine:
 
     def _choose_seed(self, run: Run, job: Job) -> int | None:
         mode = run.options.seed_mode
-        if job.attempts > 0 and run.options.retry_new_seed and mode is not SeedMode.WORKFLOW:
+        wants_new_seed = job.force_new_seed or run.options.retry_new_seed
+        if job.attempts > 0 and wants_new_seed and mode is not SeedMode.WORKFLOW:
             return random_seed()
         if mode is SeedMode.RANDOM:
             return random_seed()
@@ -209,7 +217,8 @@ class RunEngine:
         job.finished_at = outcome.finished_at or time.time()
 
         if outcome.success:
-            self._on_success(run, job, outcome)
+            run.checks_in_progress += 1
+            asyncio.ensure_future(self._verify_and_record(run, job, outcome))
         elif outcome.interrupted and run.state is RunState.CANCELLING and not job.timed_out:
             job.status = JobStatus.PENDING
             job.attempts = max(0, job.attempts - 1)
@@ -218,22 +227,47 @@ class RunEngine:
 
         self._after_completion(run)
 
-    def _on_success(self, run: Run, job: Job, outcome: PromptOutcome) -> None:
-        files, prompt_text = collect_output_files(outcome.outputs, run.run_dir, job.row_id)
-        missing = [name for name in files if not (run.run_dir / name).is_file()]
-        if not files or missing:
-            reason = "the job finished but wrote no output file" if not files else \
-                f"output file(s) missing on disk: {', '.join(missing)}"
-            self._on_failure(run, job, PromptOutcome(outcome.prompt_id, False, error={"message": reason}))
-            return
+    async def _verify_and_record(self, run: Run, job: Job, outcome: PromptOutcome) -> None:
+        """Check the saved files off the event loop, then record the row as done, suspect or failed."""
+        try:
+            files, prompt_text = collect_output_files(outcome.outputs, run.run_dir, job.row_id)
+            loop = asyncio.get_running_loop()
+            verdict = await loop.run_in_executor(None, verify_outputs, run.run_dir, files, run.options)
+        except Exception as error:  # a broken check must not lose the row: it is recorded as failed
+            logger.exception("Run %s: checking the outputs of row %s failed", run.run_id, job.row_id)
+            verdict = OutputVerdict(False, False, [f"output check failed: {error}"])
+            files, prompt_text = [], None
+        finally:
+            run.checks_in_progress -= 1
 
         job.files = files
         job.prompt_text = prompt_text
-        job.error = None
-        self._record_final(run, job, JobStatus.DONE)
-        run.rate.record()
-        run.latest_outputs.append({"row_id": job.row_id, "files": files})
-        del run.latest_outputs[:-8]
+        if not verdict.saved:
+            self._on_failure(run, job, PromptOutcome(outcome.prompt_id, False,
+                                                     error={"message": "; ".join(verdict.reasons)}))
+        elif not verdict.passed:
+            self._on_suspect(run, job, verdict.reasons)
+        else:
+            job.error = None
+            self._record_final(run, job, JobStatus.DONE)
+            run.rate.record()
+            run.latest_outputs.append({"row_id": job.row_id, "files": files})
+            del run.latest_outputs[:-8]
+        self.emit("progress", run)
+        await self._pump_and_finish(run)
+
+    def _on_suspect(self, run: Run, job: Job, reasons: list[str]) -> None:
+        job.error = {"message": "; ".join(reasons), "type": "suspect"}
+        if run.options.retry_suspects and job.attempts <= run.options.retries and run.state is RunState.RUNNING:
+            logger.warning("Run %s: row %s (%s) looks broken (%s); retrying with a new seed",
+                           run.run_id, job.row.number, job.row_id, job.error["message"])
+            job.seed = None
+            job.force_new_seed = True
+            self._schedule_retry(run, job)
+            return
+        logger.warning("Run %s: row %s (%s) marked suspect: %s", run.run_id, job.row.number, job.row_id,
+                       job.error["message"])
+        self._record_final(run, job, JobStatus.SUSPECT)
 
     def _on_failure(self, run: Run, job: Job, outcome: PromptOutcome) -> None:
         if job.timed_out:
@@ -305,7 +339,7 @@ class RunEngine:
         self._finish_if_idle(run)
 
     def _finish_if_idle(self, run: Run) -> None:
-        if run.in_flight or run.retry_timers:
+        if run.in_flight or run.retry_timers or run.checks_in_progress:
             return
         if run.state is RunState.CANCELLING:
             self._finish(run, RunState.CANCELLED)
@@ -326,6 +360,15 @@ class RunEngine:
         logger.info("Run %s: %s; %d done, %d failed, %d skipped as already complete, %d in all",
                     run.run_id, state.value, counts.done, counts.failed, counts.skipped, counts.total)
         self.emit("finished", run)
+        if run.options.contact_sheets and state is not RunState.CANCELLED:
+            asyncio.ensure_future(self._write_contact_sheets(run))
+
+    async def _write_contact_sheets(self, run: Run) -> None:
+        records = list(run.manifest.latest_records().values())
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, write_contact_sheets, run.run_dir, records)
+        except (OSError, ValueError):
+            logger.exception("Run %s: writing the contact sheets failed", run.run_id)
 
     # Timeouts
 

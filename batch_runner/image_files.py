@@ -11,8 +11,8 @@ What each format keeps of `metadata` (a dict of key to text, normally JSON):
   0x0110 (Model), 0x010F (Make), 0x010E (ImageDescription), 0x010D, 0x010C and
   0x010B, which is ComfyUI's layout when both prompt and workflow are given.
   ComfyUI's frontend reads these tags when the WEBP is dropped on the canvas.
-- JPEG: the same EXIF tags as WEBP, but a JPEG segment holds at most 65,533
-  bytes, so the largest values are left out until the rest fits. A UI workflow
+- JPEG: the same EXIF tags as WEBP, but a JPEG segment can contain at most
+  65,533 bytes, so the largest values are left out until the rest fits. A UI workflow
   is often larger than that. The ComfyUI frontend does not read workflows from
   JPEG files, so use PNG, WEBP or the sidecar JSON to keep the workflow.
 
@@ -75,8 +75,8 @@ def save_image(
     """Write IMAGE to PATH atomically, with METADATA stored as FMT allows.
 
     The image goes to a temporary file in PATH's folder, is flushed to disk and
-    then renamed over PATH, so PATH holds either the old file or the whole new
-    one, never a partial image. Missing folders are created. QUALITY (1-100)
+    then renamed over PATH, so PATH contains either the old file or the whole
+    new one, never a partial image. Missing folders are created. QUALITY (1-100)
     applies to JPEG and WEBP. JPEG drops an alpha channel.
 
     Returns the metadata keys that were not stored; see the module docstring.
@@ -102,7 +102,7 @@ def save_image(
 
     write_file_atomically(path, lambda stream: image.save(stream, **options))
     if left_out:
-        logger.warning("Saved %s without metadata %s: %s cannot hold them", path, ", ".join(left_out), fmt.upper())
+        logger.warning("Saved %s without metadata %s: %s cannot store them", path, ", ".join(left_out), fmt.upper())
     return left_out
 
 
@@ -148,8 +148,8 @@ def write_file_atomically(path: Path, write: Callable[[BinaryIO], object]) -> No
     """Create or replace PATH with what WRITE puts into a binary stream, all or nothing.
 
     The temporary file has a short random name, so it fits even when PATH's own
-    name is at the length limit, and it is created with the usual permissions
-    (0666 minus the umask) so the final file is readable like any other output.
+    name is at the length limit. It is created with the usual permissions (0666
+    minus the umask), so the final file is readable like any other output.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     temp_path, handle = _create_temp_file(path.parent, path.suffix)
@@ -210,17 +210,17 @@ def _png_text_chunks(metadata: dict[str, str]) -> PngInfo:
 
 def _exif_text_tags(metadata: dict[str, str], max_bytes: int | None) -> tuple[Image.Exif, list[str]]:
     ordered = sorted(metadata, key=lambda key: {"prompt": 0, "workflow": 1}.get(key, 2))
-    kept = ordered[:len(EXIF_TEXT_TAGS)]
+    stored_keys = ordered[:len(EXIF_TEXT_TAGS)]
     left_out = ordered[len(EXIF_TEXT_TAGS):]
 
     while True:
         exif = Image.Exif()
-        for tag, key in zip(EXIF_TEXT_TAGS, kept):
+        for tag, key in zip(EXIF_TEXT_TAGS, stored_keys):
             exif[tag] = f"{key}:{_ascii_text(metadata[key])}"
-        if max_bytes is None or len(exif.tobytes()) <= max_bytes or not kept:
+        if max_bytes is None or len(exif.tobytes()) <= max_bytes or not stored_keys:
             return exif, left_out
-        largest = max(kept, key=lambda key: len(metadata[key]))
-        kept.remove(largest)
+        largest = max(stored_keys, key=lambda key: len(metadata[key]))
+        stored_keys.remove(largest)
         left_out.append(largest)
 
 

@@ -45,6 +45,7 @@ class Job:
     started_at: float | None = None
     finished_at: float | None = None
     timed_out: bool = False
+    force_new_seed: bool = False
     error: dict[str, Any] | None = None
     files: list[str] = field(default_factory=list)
     prompt_text: str | None = None

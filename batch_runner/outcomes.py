@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .executor import PromptOutcome
+from .quality import check_image_file
+from .run_options import RunOptions
 
 # The key under which the batch saver reports its files in its UI output.
 SAVER_REPORT_KEY = "batch_runner"
@@ -39,3 +42,34 @@ def is_out_of_memory(error: dict[str, Any] | None) -> bool:
         return False
     text = f"{error.get('exception_type', '')} {error.get('message', '')}".lower()
     return "outofmemory" in text.replace(" ", "") or "out of memory" in text
+
+
+@dataclass
+class OutputVerdict:
+    """Whether a job's files are on disk (`saved`) and look like real images (`passed`)."""
+
+    saved: bool
+    passed: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+def verify_outputs(run_dir: Path, files: list[str], options: RunOptions) -> OutputVerdict:
+    """Check a finished job's files: present, and, when quality checks are on, plausible images.
+
+    Runs on a worker thread because it reads and decodes every file.
+    """
+    if not files:
+        return OutputVerdict(False, False, ["the job finished but the batch saver reported no file "
+                                            "(is a Batch Save Image node connected?)"])
+    missing = [name for name in files if not (run_dir / name).is_file()]
+    if missing:
+        return OutputVerdict(False, False, [f"output file missing on disk: {name}" for name in missing])
+    if not options.quality_checks:
+        return OutputVerdict(True, True)
+
+    reasons = []
+    for name in files:
+        result = check_image_file(run_dir / name, min_bytes=options.min_bytes, max_bytes=options.max_bytes,
+                                  uniform_threshold=options.uniform_threshold)
+        reasons += [f"{name}: {reason}" for reason in result.reasons]
+    return OutputVerdict(True, not reasons, reasons)

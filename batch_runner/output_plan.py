@@ -11,6 +11,7 @@ from . import node_ids
 from .graph import Prompt, describe_node, nodes_of_class
 from .naming import NamingContext, PatternError, assign_unique_names, check_pattern, output_relative_path
 from .problems import Problem, Severity
+from .review import CONTACT_SHEET
 from .rows import JobSource
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,8 @@ def plan_output_names(prompt: Prompt, source: JobSource, run_name: str,
                 planned.append((row.id, output_relative_path(subfolder, name, context, "png")))
             except (PatternError, ValueError):
                 return overrides, problems  # pattern problems are reported by check_saver_patterns
-        unique = assign_unique_names(planned)
+        folders = {path.parent for _, path in planned}
+        unique = assign_unique_names(planned, reserved=[folder / CONTACT_SHEET for folder in folders])
         natural = dict(planned)
         for row_id, path in unique.paths.items():
             if path != natural[row_id]:

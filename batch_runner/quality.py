@@ -15,9 +15,10 @@ from PIL import Image, ImageStat, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
 
-# Smaller than any real image of 256x256 pixels or more in PNG, JPEG or WEBP,
-# but larger than an empty or header-only file.
-DEFAULT_MIN_BYTES = 1024
+# Catches empty and stub files. The smallest complete image Pillow 13 writes is
+# larger: 44 bytes for a 1x1 WEBP, 67 for a 1x1 PNG. A smooth 256x256 gradient
+# can be under 1 KB, so a higher default would reject real images.
+DEFAULT_MIN_BYTES = 32
 DEFAULT_MAX_BYTES: int | None = None  # no upper limit unless one is set
 
 # Maximum per-channel standard deviation, on the 0-255 scale, of an image that
@@ -48,7 +49,7 @@ class QualityOptions:
 
 @dataclass(frozen=True)
 class ImageStats:
-    """What was measured: file size in bytes, pixel size, and per-channel mean and standard deviation."""
+    """Measurements of one file: size in bytes, pixel size, and per-channel mean and standard deviation."""
 
     file_bytes: int
     width: int | None = None

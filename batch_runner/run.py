@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .binding import BatchPlan
+from .image_files import TEMP_FILE_PREFIX as IMAGE_TEMP_PREFIX
 from .jobs import Job, JobStatus, RateMeter, RunCounts, RunState
 from .rows import Row
 from .run_options import RunOptions
@@ -49,6 +50,7 @@ class Run:
     pending: deque[str] = field(default_factory=deque)
     in_flight: dict[str, str] = field(default_factory=dict)  # prompt id -> row id
     retry_timers: int = 0
+    checks_in_progress: int = 0
     skipped: int = 0
     submitted_this_session: int = 0
     rate: RateMeter = field(default_factory=RateMeter)
@@ -94,7 +96,7 @@ class Run:
 
     def payload_info(self, row_id: str) -> dict[str, Any]:
         """Run facts each job's row payload carries for the saver's naming tokens."""
-        started = datetime.fromtimestamp(self.started_at or self.created_at, tz=timezone.utc)
+        started = datetime.fromtimestamp(self.created_at, tz=timezone.utc)
         info: dict[str, Any] = {"run": self.name, "count": len(self.jobs) + self.skipped,
                                 "started_at": started.isoformat()}
         if row_id in self.path_overrides:
@@ -108,6 +110,7 @@ class Run:
 
     def open_files(self) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_files(self.run_dir)
         self.checkpoint = Checkpoint.open(self.run_dir)
         self.manifest = Manifest(self.run_dir)
 
@@ -153,3 +156,16 @@ def read_job_snapshot(run_dir: Path) -> Iterator[Row]:
                 logger.warning("Run folder %s: skipped damaged line %d of %s", run_dir, number, JOBS_FILE)
                 continue
             yield Row(data["row"], data["id"], data["values"])
+
+
+def remove_stale_temp_files(run_dir: Path) -> None:
+    """Delete half-written temporary files that a crash left in the run folder.
+
+    Images and sidecars are written as ".tmp-*" and state files as ".<name>.*.tmp",
+    then renamed, so no finished file ever matches these patterns.
+    """
+    for pattern in (f"{IMAGE_TEMP_PREFIX}*", ".*.tmp"):
+        for path in run_dir.rglob(pattern):
+            if path.is_file():
+                logger.info("Run folder %s: removed unfinished temporary file %s", run_dir, path.name)
+                path.unlink(missing_ok=True)

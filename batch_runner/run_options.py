@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any
 
 from .problems import Problem
+from .quality import DEFAULT_MAX_BYTES, DEFAULT_MIN_BYTES, DEFAULT_UNIFORM_THRESHOLD
 
 
 class SeedMode(str, Enum):
@@ -54,6 +55,11 @@ class RunOptions:
     notify_every_percent: int = 25
     start_at: str | None = None
     retry_suspects: bool = False
+    quality_checks: bool = True
+    contact_sheets: bool = True
+    min_bytes: int | None = DEFAULT_MIN_BYTES
+    max_bytes: int | None = DEFAULT_MAX_BYTES
+    uniform_threshold: float | None = DEFAULT_UNIFORM_THRESHOLD
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -90,22 +96,24 @@ def parse_options(raw: dict[str, Any] | None) -> tuple[RunOptions, list[Problem]
 
 def _convert(key: str, value: Any) -> Any:
     if value is None:
-        if key in {"source", "delimiter", "encoding", "sheet", "timeout", "limit", "webhook_url", "start_at"}:
+        if key in {"source", "delimiter", "encoding", "sheet", "timeout", "limit", "webhook_url", "start_at",
+                   "min_bytes", "max_bytes", "uniform_threshold"}:
             return None
         raise ValueError("a value is required")
     if key == "seed_mode":
         return SeedMode(value)
     if key == "ordering":
         return Ordering(value)
-    if key in {"window", "retries", "free_memory_every", "limit", "max_jobs", "notify_every_percent"}:
+    if key in {"window", "retries", "free_memory_every", "limit", "max_jobs", "notify_every_percent",
+               "min_bytes", "max_bytes"}:
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError("expected a whole number")
         return value
-    if key in {"retry_delay", "timeout"}:
+    if key in {"retry_delay", "timeout", "uniform_threshold"}:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TypeError("expected a number of seconds")
         return float(value)
-    if key in {"retry_new_seed", "retry_suspects"}:
+    if key in {"retry_new_seed", "retry_suspects", "quality_checks", "contact_sheets"}:
         if not isinstance(value, bool):
             raise TypeError("expected true or false")
         return value

@@ -12,6 +12,7 @@ import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -94,8 +95,12 @@ class BatchService:
 
     # Checking
 
-    async def check(self, request: RunRequest, validate_name: bool = True) -> CheckedBatch:
-        """Load the source, bind it to the graph and check every row; never raises for bad rows."""
+    async def check(self, request: RunRequest, validate_name: bool = True,
+                    started_at: datetime | None = None) -> CheckedBatch:
+        """Load the source, bind it to the graph and check every row; never raises for bad rows.
+
+        STARTED_AT is the run's start time that date tokens in output names use.
+        """
         problems = list(request.problems)
         if validate_name:
             problems += check_run_name(request.name)
@@ -110,7 +115,8 @@ class BatchService:
 
         row_problems, count = await self._check_rows(plan, source)
         problems += row_problems
-        overrides, collision_warnings = plan_output_names(request.prompt, source, request.name or "preview")
+        overrides, collision_warnings = plan_output_names(request.prompt, source, request.name or "preview",
+                                                          started_at)
         problems += collision_warnings
         if not any(p.severity is Severity.ERROR for p in problems) and len(source):
             problems += await self._comfy_validation(plan, source)
@@ -204,7 +210,8 @@ class BatchService:
             raise RunConflict(f"run '{request.name}' is {existing.state.value}; pause or cancel it first, "
                               f"or pick another name")
 
-        checked = await self.check(request)
+        started_at = datetime.now(timezone.utc)
+        checked = await self.check(request, started_at=started_at)
         if checked.errors:
             raise BatchValidationError(checked.problems)
 
@@ -212,7 +219,7 @@ class BatchService:
             # A paused or finished run of that name is replaced; its checkpoint carries over.
             existing.close_files()
         run = Run(request.name, self.env.output_dir / request.name, checked.plan, request.options,
-                  workflow=request.workflow)
+                  workflow=request.workflow, created_at=started_at.timestamp())
         run.open_files()
         rows = list(checked.source)
         run.save_job_snapshot(rows)

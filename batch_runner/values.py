@@ -104,6 +104,30 @@ def _parses(parser: Callable[[str], object], text: str) -> bool:
     return True
 
 
+def _is_int(text: str) -> bool:
+    # The same three forms as parse_int, matched without raising, because
+    # type inference checks every cell of a column.
+    stripped = text.strip()
+    return bool(
+        _DECIMAL_INT.fullmatch(stripped) or _HEX_INT.fullmatch(stripped) or _HEX_COLOUR.fullmatch(stripped)
+    )
+
+
+def _is_float(text: str) -> bool:
+    return _parses(parse_float, text)
+
+
+def _is_bool(text: str) -> bool:
+    return text.strip().lower() in TRUE_WORDS or text.strip().lower() in FALSE_WORDS
+
+
+_TYPE_CHECKS: tuple[tuple[ColumnType, Callable[[str], bool]], ...] = (
+    ("int", _is_int),
+    ("float", _is_float),
+    ("bool", _is_bool),
+)
+
+
 def infer_column_type(values: Iterable[str]) -> ColumnType:
     """Name the narrowest type that every non-empty cell of a column parses as.
 
@@ -112,21 +136,11 @@ def infer_column_type(values: Iterable[str]) -> ColumnType:
     column with no other cells is "empty". The cells themselves are not
     changed: an id column of "004" is typed "int" but keeps its text.
     """
-    candidates: list[tuple[ColumnType, Callable[[str], object]]] = [
-        ("int", parse_int),
-        ("float", parse_float),
-        ("bool", parse_bool),
-    ]
-    seen_value = False
-
-    for value in values:
-        if not value or value.isspace():
-            continue
-        seen_value = True
-        candidates = [(name, parser) for name, parser in candidates if _parses(parser, value)]
-        if not candidates:
-            return "text"
-
-    if not seen_value:
+    cells = [value for value in values if value and not value.isspace()]
+    if not cells:
         return "empty"
-    return candidates[0][0]
+
+    for name, check in _TYPE_CHECKS:
+        if all(check(cell) for cell in cells):
+            return name
+    return "text"

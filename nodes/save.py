@@ -15,6 +15,7 @@ from PIL import Image
 from ..batch_runner import node_ids
 from ..batch_runner.image_files import save_image, write_sidecar
 from ..batch_runner.naming import NamingContext, ensure_inside, output_relative_path, safe_component
+from ..batch_runner.naming.safe_names import fit_file_name
 from ..batch_runner.outcomes import SAVER_REPORT_KEY
 from ..batch_runner.rows import Row
 from .row_data import CATEGORY
@@ -113,8 +114,9 @@ class BatchSave:
         )
         if override:
             # A collision renamed when the run started: the safe path without extension is fixed.
+            folder, _, stem = override.rpartition("/")
             suffix = f"_{image_index:03d}" if image_index else ""
-            return PurePosixPath(f"{override}{suffix}.{extension}")
+            return PurePosixPath(folder or ".", fit_file_name(stem, extension, suffix))
         return output_relative_path(subfolder, name, context, extension, image_index)
 
     @staticmethod

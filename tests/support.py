@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -14,3 +15,11 @@ def copy_example(server: ComfyServer, name: str = "batch_demo_products.csv", as_
     target = server.input_dir / (as_name or name)
     shutil.copyfile(EXAMPLES / name, target)
     return target.name
+
+
+def write_rows(path: Path, rows: list[dict]) -> None:
+    """Write ROWS as a UTF-8 CSV with a header taken from the first row."""
+    with open(path, "w", newline="", encoding="utf-8") as target:
+        writer = csv.DictWriter(target, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)

@@ -1,9 +1,9 @@
 """Output naming: patterns with row tokens, safe path components, confinement and collisions.
 
-The modules split the work in the order it happens: `pattern` parses and checks
-a pattern, `tokens` expands each token for a row, `safe_names` turns the text
-into names every file system accepts, `paths` joins them under the run folder,
-and `collisions` keeps the names of a whole batch distinct.
+The modules follow the order of the work. `pattern` parses and checks a
+pattern, and `tokens` expands each token for a row. `safe_names` turns the
+text into names that every file system accepts, `paths` joins them under the
+run folder, and `collisions` keeps the names of a whole batch distinct.
 """
 
 from .collisions import UniqueNames, assign_unique_names, collision_key

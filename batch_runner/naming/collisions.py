@@ -40,8 +40,8 @@ def assign_unique_names(
     first row that plans a path keeps it. A later row that plans the same path
     (compared by `collision_key`) gets "_2", "_3", ... before the extension,
     choosing the smallest number whose path no row planned and no earlier row
-    took. RESERVED paths (files the run folder already uses, such as a contact
-    sheet) count as taken by nobody and are never given to a row.
+    took. RESERVED paths (files the run writes itself, such as a contact sheet)
+    are never given to a row.
 
     The result depends only on PLANNED and RESERVED, never on files on disk, so
     the same batch gets the same names on every run, and a rerun replaces a
@@ -62,18 +62,18 @@ def assign_unique_names(
             result.paths[key] = path
             continue
 
-        renamed = _first_free_variant(path, taken=owners.keys() | natural_keys | reserved_keys.keys())
+        renamed = _first_free_variant(path, unavailable=owners.keys() | natural_keys | reserved_keys.keys())
         owners[collision_key(renamed)] = key
         result.paths[key] = renamed
         result.problems.append(_collision_warning(key, owners.get(path_key), path, renamed))
     return result
 
 
-def _first_free_variant(path: Path, taken: set[str]) -> Path:
+def _first_free_variant(path: Path, unavailable: set[str]) -> Path:
     number = 2
     while True:
         candidate = path.with_name(_numbered_name(path.name, number))
-        if collision_key(candidate) not in taken:
+        if collision_key(candidate) not in unavailable:
             return candidate
         number += 1
 

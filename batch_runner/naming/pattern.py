@@ -1,7 +1,7 @@
 """Naming patterns: parsing `{token}` placeholders and folder separators, and checking them.
 
-Syntax: `{name}` or `{name:spec}` is a token; `{{` and `}}` are literal braces;
-a `/` written in the pattern's literal text separates folders. A `/` produced by
+Syntax: `{name}` or `{name:spec}` is a token, and `{{` and `}}` are literal
+braces. A `/` written in the pattern's literal text separates folders. A `/` produced by
 a token never does: token text always stays inside one path component.
 """
 
@@ -20,7 +20,7 @@ FOLDER_SEPARATOR = "/"
 
 @dataclass(frozen=True)
 class Token:
-    """One `{name}` or `{name:spec}` placeholder; `text` is how the pattern spells it."""
+    """One `{name}` or `{name:spec}` placeholder, with `text` as the pattern spells it."""
 
     name: str
     spec: str | None
@@ -45,7 +45,7 @@ class ParsedPattern:
 
 
 class PatternError(ValueError):
-    """Raised when a naming pattern cannot be used; carries every problem found in it."""
+    """Raised when a naming pattern cannot be used. It carries every problem found in it."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = list(problems)
@@ -56,9 +56,9 @@ def parse_pattern(pattern: str, *, is_subfolder: bool = False) -> tuple[ParsedPa
     """Split PATTERN into components and tokens, returning the result and its syntax problems.
 
     Errors: an unclosed `{`, a lone `}`, an empty `{}`, a backslash, a pattern
-    starting with `/` (absolute), a component made only of two or more dots,
-    and, for a file-name pattern (IS_SUBFOLDER false), a pattern that is empty or
-    ends with `/`. A subfolder pattern may be empty and may end with `/`.
+    starting with `/` (absolute), and a component made only of two or more dots.
+    A file-name pattern (IS_SUBFOLDER false) must also not be empty or end with
+    `/`. A subfolder pattern may be empty and may end with `/`.
     """
     raw_components, problems = _split_components(pattern)
     problems += _check_structure(pattern, raw_components, is_subfolder)
@@ -207,7 +207,7 @@ def _unknown_token_problem(pattern: str, token: Token, columns: list[str]) -> Pr
 
 
 def _check_literal_characters(pattern: str, parsed: ParsedPattern) -> list[Problem]:
-    # A date format's own characters ("{time:%H:%M}") are written as they are, like literal text.
+    # A date format's own characters ("{time:%H:%M}") reach the name like literal text, so they are checked too.
     literal_text = "".join(
         segment if isinstance(segment, str) else segment.spec or ""
         for component in parsed.components
@@ -218,8 +218,8 @@ def _check_literal_characters(pattern: str, parsed: ParsedPattern) -> list[Probl
                        if character in FORBIDDEN_CHARACTERS and character != "\\"})
     if not replaced:
         return []
-    shown = " ".join(repr(character) for character in replaced)
-    return [Problem(f"{shown} cannot appear in file names and will be written as '_'",
+    listed = " ".join(repr(character) for character in replaced)
+    return [Problem(f"{listed} cannot appear in file names and will be written as '_'",
                     value=pattern, severity=Severity.WARNING)]
 
 

@@ -45,11 +45,11 @@ _ZERO_WIDTH_JOINER = "\u200d"
 def safe_component(text: str) -> str:
     """Return TEXT as one folder or file name that every common file system accepts.
 
-    The text is NFC-normalised (the form most Linux and Windows tools produce, so
-    names typed on macOS match names typed elsewhere), then each unsafe character
-    becomes `_`: the characters in FORBIDDEN_CHARACTERS, control characters
-    (Unicode category Cc, which covers ASCII 0-31 and 127), lone surrogates and
-    bidirectional controls. Leading dots and spaces and trailing dots and spaces
+    The text is first NFC-normalised, the form most Linux and Windows tools
+    produce, so names typed on macOS match names typed elsewhere. Then each
+    unsafe character becomes `_`: the characters in FORBIDDEN_CHARACTERS,
+    control characters (Unicode category Cc, which covers ASCII 0-31 and 127),
+    lone surrogates and bidirectional controls. Leading dots and spaces and trailing dots and spaces
     become `_` too, so the result is never ".", ".." or a hidden file. A Windows
     device name gets `_` after the device part ("nul.txt" becomes "nul_.txt"). An
     empty result becomes "_". The length is not limited here; see `fit_component`.
@@ -107,9 +107,9 @@ def name_hash_tag(text: str) -> str:
 def cut_to_bytes(text: str, max_bytes: int) -> str:
     """Return the longest start of TEXT whose UTF-8 form fits in MAX_BYTES.
 
-    The cut never splits a character, and it moves back past combining marks,
-    variation selectors, emoji modifiers, zero-width joiners and half of a flag,
-    so an emoji sequence such as a family or a flag is kept whole or dropped whole.
+    The cut never splits a character. It also moves back past combining marks,
+    variation selectors, emoji modifiers, zero-width joiners and half of a flag.
+    So an emoji sequence such as a family or a flag is kept or dropped whole.
     """
     encoded = text.encode("utf-8")
     if len(encoded) <= max_bytes:

@@ -63,7 +63,7 @@ class NamingContext:
 
 
 class TokenSpecError(ValueError):
-    """Raised for a format spec that a token does not accept; the message says what it accepts."""
+    """Raised for a format spec that a token does not accept. The message lists what it accepts."""
 
 
 def check_token_spec(name: str, spec: str | None) -> None:
@@ -99,11 +99,12 @@ def expand_token(name: str, spec: str | None, context: NamingContext, image_inde
         return "" if context.seed is None else str(context.seed)
 
     if name == "id":
-        text = context.row.id
+        value: object = context.row.id
     elif name == "run":
-        text = context.run_name
+        value = context.run_name
     else:
-        text = context.row.values.get(name) or ""
+        value = context.row.values.get(name)
+    text = "" if value is None else str(value)
     return text if spec is None else cut_to_characters(text, _parse_width(spec, "", maximum=MAX_TEXT_LENGTH))
 
 
@@ -123,9 +124,9 @@ def format_date(moment: datetime, date_format: str) -> str:
 
         directive = date_format[position + 1:position + 2]
         if directive not in DATE_DIRECTIVES:
-            shown = f"%{directive}" if directive else "a lone %"
+            found = f"%{directive}" if directive else "a lone %"
             allowed = " ".join(f"%{key}" for key in DATE_DIRECTIVES)
-            raise TokenSpecError(f"unsupported date directive {shown}; supported: {allowed}")
+            raise TokenSpecError(f"unsupported date directive {found}; supported: {allowed}")
         parts.append(DATE_DIRECTIVES[directive](moment))
         position += 2
     return "".join(parts)

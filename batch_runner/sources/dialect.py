@@ -64,15 +64,17 @@ def detect_delimiter(text: str, preferred: Sequence[str] = DETECTED_DELIMITERS) 
 
 
 @lru_cache(maxsize=8)
-def _padding_pattern(delimiter: str) -> re.Pattern[str]:
-    start = _field_start(delimiter)
+def _quoted_field_pattern(delimiter: str) -> re.Pattern[str]:
+    """Match a quoted field with any padding before it, as one group for re.split.
+
+    Each alternative starts with a literal character and checks the field
+    start by a lookbehind after it. That lets the regex engine skip straight
+    to quotes and spaces, where a leading assertion is tried at every position.
+    """
     space = _padding_class(delimiter)
-    escaped = re.escape(delimiter)
-    # 1: a quoted field with the padding before it (kept: group 1 without the padding);
-    # 2: padding at the end of a field; 3: padding at the start of an unquoted field.
+    before = f"[^{re.escape(delimiter)}\\n]"
     return re.compile(
-        rf"{start}{space}*({_QUOTED})|{space}+(?={escaped}|$)|{start}{space}+",
-        re.MULTILINE,
+        rf'("(?<!{before}")[^"]*(?:""[^"]*)*"|{space}(?<!{before}{space}){space}*"[^"]*(?:""[^"]*)*")'
     )
 
 
@@ -97,7 +99,22 @@ def trim_padding(text: str, delimiter: str) -> str:
     """
     if not has_padding(text, delimiter):
         return text
-    return _padding_pattern(delimiter).sub(r"\1", text)
+
+    # Odd pieces are quoted fields, even pieces the text between them. Joining
+    # the text pieces with NUL, which decoding has rejected, lets plain regexes
+    # trim them without ever seeing quoted content.
+    pieces = _quoted_field_pattern(delimiter).split(text)
+    outside = "\x00".join(pieces[0::2])
+    if has_padding(outside, delimiter):
+        space = _padding_class(delimiter)
+        edge = f"[{re.escape(delimiter)}\\n]"
+        outside = re.sub(rf"{space}+(?={edge}|\Z)", "", outside)
+        outside = re.sub(rf"({edge}){space}+", r"\1", outside)
+        outside = outside.lstrip(" " if delimiter == "\t" else " \t")
+
+    pieces[0::2] = outside.split("\x00")
+    pieces[1::2] = [quoted.lstrip(" \t") for quoted in pieces[1::2]]
+    return "".join(pieces)
 
 
 def max_field_count(text: str, delimiter: str) -> int:

@@ -13,7 +13,7 @@ from PIL import Image
 
 from batch_runner.client import ApiError, BatchClient
 
-from support import EXAMPLES, copy_example
+from support import EXAMPLES, copy_example, write_rows
 
 STYLES = {"studio", "lifestyle", "flatlay"}
 
@@ -29,11 +29,8 @@ def demo_rows() -> list[dict]:
         return list(csv.DictReader(source))
 
 
-def write_rows(path: Path, rows: list[dict]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as target:
-        writer = csv.DictWriter(target, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+def row_images(run_dir: Path) -> list[Path]:
+    return [path for path in run_dir.rglob("*.png") if not path.name.startswith(("_contact_sheet", "."))]
 
 
 def read_checkpoint(run_dir: Path) -> list[str]:
@@ -69,7 +66,7 @@ def test_every_row_saves_named_image_with_workflow(shared_server, client):
             assert carried["id"] == row["id"]
             assert carried["values"] == row
             assert json.loads(image.info["batch_row"])["id"] == row["id"]
-    pngs = sorted(p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*.png"))
+    pngs = sorted(p.relative_to(run_dir).as_posix() for p in row_images(run_dir))
     assert len(pngs) == len(rows)
     assert {p.split("/")[0] for p in pngs} == STYLES
     assert sorted(read_checkpoint(run_dir)) == sorted(row["id"] for row in rows)
@@ -80,7 +77,7 @@ def test_rerun_with_same_name_skips_every_row(shared_server, client):
     first = client.start_run(demo_prompt(), "rerun")
     client.wait(first["run_id"], timeout=300)
     run_dir = shared_server.output_dir / "rerun"
-    before = {p: p.stat().st_mtime_ns for p in run_dir.rglob("*.png")}
+    before = {p: p.stat().st_mtime_ns for p in row_images(run_dir)}
 
     second = client.start_run(demo_prompt(), "rerun")
     final = client.wait(second["run_id"], timeout=60)
@@ -91,7 +88,7 @@ def test_rerun_with_same_name_skips_every_row(shared_server, client):
     assert "already complete" in second["message"]
     assert final["state"] == "done"
     assert final["counts"]["done"] == 0
-    assert {p: p.stat().st_mtime_ns for p in run_dir.rglob("*.png")} == before
+    assert {p: p.stat().st_mtime_ns for p in row_images(run_dir)} == before
     assert len(read_checkpoint(run_dir)) == total
 
 

@@ -111,7 +111,7 @@ def test_png_leaves_out_key_it_cannot_name(tmp_path: Path, caplog: pytest.LogCap
 
     assert left_out == ["k" * 80, "東京", ""]
     assert read_image_metadata(path) == {"prompt": "{}", "with:colon": "{}"}
-    assert "cannot hold them" in caplog.text
+    assert "cannot store them" in caplog.text
 
 
 # WEBP
@@ -308,7 +308,7 @@ def test_saved_file_gets_umask_permissions(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
-def test_temp_file_name_is_short_for_long_image_names(tmp_path: Path) -> None:
+def test_temp_name_short_for_long_names(tmp_path: Path) -> None:
     path = tmp_path / ("東" * 80 + ".png")  # 244 bytes
     seen: list[str] = []
 

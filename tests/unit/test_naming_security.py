@@ -263,5 +263,7 @@ def test_component_limits_hold_for_every_escape_value() -> None:
 
         for part in relative.parts:
             assert part not in ("", ".", "..")
-            assert "/" not in part and "\\" not in part and "\x00" not in part
+            assert "/" not in part
+            assert "\\" not in part
+            assert "\x00" not in part
             assert len(part.encode("utf-8")) <= 255

@@ -66,13 +66,13 @@ def test_black_image_fails_as_blank(tmp_path: Path) -> None:
     assert result.stats == ImageStats(path.stat().st_size, 512, 512, "PNG", (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
 
 
-def test_black_png_is_also_too_small(tmp_path: Path) -> None:
+def test_small_blank_file_lists_both_reasons(tmp_path: Path) -> None:
     path = save(Image.new("RGB", (512, 512)), tmp_path / "black.png")
     size = path.stat().st_size
 
-    result = check_image_file(path)
+    result = check_image_file(path, min_bytes=1024)
 
-    assert size < DEFAULT_MIN_BYTES
+    assert size < 1024
     assert result.reasons == [
         f"file is too small: {size} bytes, expected at least 1024",
         "image is blank (all black): every channel's standard deviation is below 2 (largest 0.00)",
@@ -148,7 +148,7 @@ def test_empty_file_fails(tmp_path: Path) -> None:
     result = check_image_file(path)
 
     assert not result.ok
-    assert result.reasons[0] == "file is too small: 0 bytes, expected at least 1024"
+    assert result.reasons[0] == "file is too small: 0 bytes, expected at least 32"
     assert result.reasons[1].startswith("not a readable image: ")
     assert result.stats == ImageStats(0)
 
@@ -185,5 +185,19 @@ def test_options_can_turn_checks_off(tmp_path: Path) -> None:
 def test_options_default_to_documented_values() -> None:
     options = QualityOptions()
 
-    assert (options.min_bytes, options.max_bytes, options.uniform_threshold) == (1024, None, 2.0)
-    assert DEFAULT_UNIFORM_THRESHOLD == 2.0
+    assert (options.min_bytes, options.max_bytes, options.uniform_threshold) == (32, None, 2.0)
+    assert (DEFAULT_MIN_BYTES, DEFAULT_UNIFORM_THRESHOLD) == (32, 2.0)
+
+
+def test_smallest_real_images_pass_size_check(tmp_path: Path) -> None:
+    for suffix in (".png", ".jpg", ".webp"):
+        path = save(Image.new("RGB", (1, 1)), tmp_path / f"dot{suffix}")
+
+        assert check_image_file(path, uniform_threshold=None).ok, suffix
+
+
+def test_smooth_small_gradient_passes(tmp_path: Path) -> None:
+    path = save(Image.linear_gradient("L").convert("RGB"), tmp_path / "smooth.webp", quality=75)
+
+    assert path.stat().st_size < 1024
+    assert check_image_file(path).ok

@@ -14,6 +14,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import sys
 import time
 import urllib.error
@@ -23,10 +24,10 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 from urllib.parse import urlsplit
 
+# Only standard-library modules of the package may be imported here: the command
+# must run where ComfyUI and its packages (PIL, pandas) are not installed.
 from .client import FINAL_STATES, ApiError, BatchClient
 from .problems import Problem, Severity
-from .run_options import Ordering, SeedMode
-from .webhooks import format_duration
 
 DEFAULT_SERVER = "http://127.0.0.1:8188"
 POLL_TIMEOUT = 30.0  # seconds for one status request
@@ -121,7 +122,8 @@ def _add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
                      help="seconds one job may run before it is interrupted and counted as a failed attempt "
                           "(default: no limit)")
-    run.add_argument("--seed-mode", choices=[mode.value for mode in SeedMode],
+    # The server checks these values, so the lists here are for the help text only.
+    run.add_argument("--seed-mode", metavar="MODE",
                      help="column: the seed column's value; random: a new seed per job; derived: a seed computed "
                           "from the row ID; workflow: leave the graph's seeds alone (server default: column)")
     run.add_argument("--limit", type=int, metavar="N",
@@ -130,7 +132,7 @@ def _add_run_arguments(run: argparse.ArgumentParser) -> None:
                      help="Slack, Discord or other webhook URL that gets start, progress and finish messages")
     run.add_argument("--start-at", metavar="DATETIME",
                      help="start time as ISO 8601, e.g. 2026-05-09T02:00:00+02:00 (UTC when no offset is given)")
-    run.add_argument("--ordering", choices=[ordering.value for ordering in Ordering],
+    run.add_argument("--ordering", metavar="ORDER",
                      help="file: rows in file order; group_models: rows that share models run back to back")
     run.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                      help="any other run option, e.g. window=4 or retry_new_seed=true; VALUE is read as JSON "
@@ -283,7 +285,8 @@ class ProgressDisplay:
 
     def update(self, summary: dict[str, Any]) -> None:
         if self.tty:
-            line = render_bar(summary)
+            # A line wider than the terminal wraps, and "\r" then redraws only its last part.
+            line = render_bar(summary)[:shutil.get_terminal_size().columns - 1]
             self.stream.write("\r" + line.ljust(self._last_width))
             self._last_width = len(line)
             self.stream.flush()
@@ -338,8 +341,8 @@ def follow(client: BatchClient, run_id: str, display: ProgressDisplay | None, in
     while True:
         try:
             summary = client.run(run_id)
-        except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException) as error:
-            if isinstance(error, urllib.error.HTTPError) or time.monotonic() - last_contact > RECONNECT_GRACE:
+        except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException):
+            if time.monotonic() - last_contact > RECONNECT_GRACE:
                 raise
             if display and not warned:
                 display.message(f"Lost the connection to {client.base}; retrying for up to "
@@ -368,6 +371,7 @@ def finish_following(client: BatchClient, summary: dict[str, Any], args: argpars
     display = None if args.quiet else ProgressDisplay(err, tty=err.isatty())
     final = follow(client, summary["run_id"], display, args.interval)
     print(describe_result(final), file=out)
+    print(f"Output folder on the server: {final['folder']}", file=out)
 
     if final["counts"]["failed"] or final["counts"]["suspect"]:
         _print_failed_rows(client.run(final["run_id"]).get("failed_rows", []), out)
@@ -386,6 +390,17 @@ def _print_failed_rows(rows: list[dict[str, Any]], out: TextIO) -> None:
               f"{error.get('message', 'no error message')}", file=out)
     if len(rows) > MAX_FAILED_SHOWN:
         print(f"  ... and {len(rows) - MAX_FAILED_SHOWN} more; see the run's manifest.csv", file=out)
+
+
+def format_duration(seconds: float) -> str:
+    """Format SECONDS as '45 s', '12 min' or '2 h 05 min'."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def _shell_word(text: str) -> str:
@@ -520,6 +535,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     except ApiError as error:
         code = ExitCode.SERVER_ERROR if error.status >= 500 else ExitCode.REJECTED
         print(f"error: the server rejected the request (HTTP {error.status}): {error.message}", file=err)
+        if error.status == 404 and error.message.startswith("404: Not Found"):
+            # aiohttp's own answer for an unknown route, not the extension's "no run named ..." error.
+            print(f"{args.server} has no /batch-runner/ routes; is the Batch Runner extension installed "
+                  f"there?", file=err)
         return int(code)
     except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException) as error:
         reason = error.reason if isinstance(error, urllib.error.URLError) else error
@@ -533,5 +552,5 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     except KeyboardInterrupt:
         run_id = getattr(args, "run_id", None) or getattr(args, "name", None)
         hint = f" Check it with: python -m batch_runner status {_shell_word(run_id)}" if run_id else ""
-        print(f"\nStopped following; the run goes on on the server.{hint}", file=err)
+        print(f"\nInterrupted. A run the server has accepted goes on there.{hint}", file=err)
         return int(ExitCode.INTERRUPTED)

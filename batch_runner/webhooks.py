@@ -19,11 +19,13 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from . import __version__
-from .run_options import RunOptions
+
+if TYPE_CHECKING:
+    from .run_options import RunOptions
 
 logger = logging.getLogger(__name__)
 

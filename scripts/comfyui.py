@@ -168,11 +168,12 @@ class ComfyServer:
     """
 
     def __init__(self, installation: Installation, base_dir: Path, port: int | None = None,
-                 extra_args: list[str] | None = None) -> None:
+                 extra_args: list[str] | None = None, extra_env: dict[str, str] | None = None) -> None:
         self.installation = installation
         self.base_dir = Path(base_dir)
         self.port = port or free_port()
         self.extra_args = extra_args or []
+        self.extra_env = extra_env or {}
         self.process: subprocess.Popen | None = None
         self.log_path = self.base_dir / "comfyui.log"
 
@@ -204,7 +205,7 @@ class ComfyServer:
         log_file = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             command, cwd=self.installation.comfyui_dir, stdout=log_file,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **self.extra_env},
         )
         log_file.close()
         self._wait_until_ready(timeout)

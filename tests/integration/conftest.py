@@ -23,8 +23,10 @@ def start_server(installation: Installation, tmp_path: Path) -> Iterator[Callabl
     """Start ComfyUI servers on a base folder of this test; every one is stopped at the end."""
     started: list[ComfyServer] = []
 
-    def start(base_dir: Path | None = None, extra_args: list[str] | None = None) -> ComfyServer:
-        server = ComfyServer(installation, base_dir or tmp_path / "comfy", extra_args=extra_args)
+    def start(base_dir: Path | None = None, extra_args: list[str] | None = None,
+              extra_env: dict[str, str] | None = None) -> ComfyServer:
+        server = ComfyServer(installation, base_dir or tmp_path / "comfy", extra_args=extra_args,
+                             extra_env=extra_env)
         started.append(server)
         return server.start()
 

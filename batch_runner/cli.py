@@ -35,7 +35,8 @@ START_TIMEOUT = 600.0  # seconds for an upload or a start: the server checks eve
 RECONNECT_GRACE = 60.0  # seconds of lost connection tolerated while following, e.g. a network blip
 REPORT_INTERVAL = 30.0  # seconds between progress lines when stderr is not a terminal
 MAX_FAILED_SHOWN = 20
-BAR_WIDTH = 24
+MIN_BAR_WIDTH = 10  # characters
+MAX_BAR_WIDTH = 30
 
 
 class ExitCode(IntEnum):
@@ -236,16 +237,17 @@ def describe_problem(data: dict[str, Any]) -> str:
 
 def describe_counts(summary: dict[str, Any]) -> str:
     counts = summary["counts"]
-    failed = counts["failed"] + counts["suspect"]
-    return (f"done {counts['done']}, failed {failed}, skipped {counts['skipped']} (already complete), "
-            f"total {counts['total']}")
+    skipped = f", skipped {counts['skipped']} (already complete)" if counts["skipped"] else ""
+    return f"done {counts['done']}, failed {counts['failed'] + counts['suspect']}{skipped}, total {counts['total']}"
 
 
 def describe_rate(summary: dict[str, Any]) -> str:
     rate = summary.get("rate")
     eta = summary.get("eta_seconds")
     speed = "rate unknown" if not rate else f"{rate:.2f} jobs/s" if rate >= 1 else f"{rate * 60:.1f} jobs/min"
-    return f"{speed}, ETA {format_duration(eta)}" if eta is not None else speed
+    if eta is None or summary["state"] != "running":
+        return speed
+    return f"{speed}, ETA {format_duration(eta)}"
 
 
 def describe_result(summary: dict[str, Any]) -> str:
@@ -253,7 +255,7 @@ def describe_result(summary: dict[str, Any]) -> str:
     started, finished = summary.get("started_at"), summary.get("finished_at")
     if started and finished:
         text += f", took {format_duration(finished - started)}"
-    return text + (f". {summary['note']}" if summary.get("note") else "")
+    return text + (f" ({summary['note']})" if summary.get("note") else "")
 
 
 def exit_code_for(summary: dict[str, Any]) -> ExitCode:
@@ -285,8 +287,7 @@ class ProgressDisplay:
 
     def update(self, summary: dict[str, Any]) -> None:
         if self.tty:
-            # A line wider than the terminal wraps, and "\r" then redraws only its last part.
-            line = render_bar(summary)[:shutil.get_terminal_size().columns - 1]
+            line = render_bar(summary, shutil.get_terminal_size().columns)
             self.stream.write("\r" + line.ljust(self._last_width))
             self._last_width = len(line)
             self.stream.flush()
@@ -313,14 +314,24 @@ class ProgressDisplay:
             self._last_width = 0
 
 
-def render_bar(summary: dict[str, Any]) -> str:
+def render_bar(summary: dict[str, Any], columns: int) -> str:
+    """Render the terminal line, narrowing the bar to fit COLUMNS.
+
+    A line as wide as the terminal wraps, and "\\r" then redraws only its last
+    part, so the line is cut to COLUMNS - 1 when even a short bar is too wide.
+    """
     counts = summary["counts"]
     finished = counts["done"] + counts["failed"] + counts["suspect"] + counts["skipped"]
     share = finished / counts["total"] if counts["total"] else 1.0
-    filled = round(share * BAR_WIDTH)
-    bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-    return f"{summary['name']} {summary['state']} [{bar}] {share:4.0%}  {describe_counts(summary)}  " \
-           f"{describe_rate(summary)}"
+    state = "" if summary["state"] == "running" else f" {summary['state']}"
+    skipped = f", skipped {counts['skipped']}" if counts["skipped"] else ""
+    details = (f"{share:4.0%}  done {counts['done']}/{counts['total']}, failed {counts['failed'] + counts['suspect']}"
+               f"{skipped}  {describe_rate(summary)}")
+
+    width = max(MIN_BAR_WIDTH, min(MAX_BAR_WIDTH, columns - 1 - len(summary["name"] + state) - len(details) - 4))
+    filled = round(share * width)
+    line = f"{summary['name']}{state} [{'#' * filled}{'-' * (width - filled)}] {details}"
+    return line[:columns - 1]
 
 
 def render_line(summary: dict[str, Any]) -> str:

@@ -13,8 +13,8 @@ from .problems import BatchValidationError, Problem
 
 DEFAULT_ID_COLUMN = "id"
 DERIVED_ID_PREFIX = "r-"
-# 12 hex digits (48 bits) keep an accidental clash between different rows
-# below 1 in 50,000 for 100,000 rows; a clash still gets a suffix, so ids stay unique.
+# With 12 hex digits (48 bits), the chance that two of 100,000 different rows
+# clash is below 1 in 50,000. A clash still gets a suffix, so ids stay unique.
 DERIVED_ID_HEX_DIGITS = 12
 ID_ALLOWED = "a non-empty id that no other row uses"
 
@@ -99,10 +99,10 @@ def content_id(values: Mapping[str, str]) -> str:
 class DerivedIds:
     """Content ids handed out in file order, with a suffix for repeated content.
 
-    The first row with some content gets `content_id(values)`; the second row
+    The first row with some content gets `content_id(values)`. The second row
     with the same content gets that id plus "-2", the third "-3", and so on.
-    Reordering identical rows therefore only swaps which copy gets which id:
-    each copy still runs exactly once, and a resumed run does not repeat them.
+    Reordering identical rows only swaps which copy gets which id, so each
+    copy still runs exactly once and a resumed run does not repeat them.
     """
 
     def __init__(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,13 @@ SAVER_REPORT_KEY = "batch_runner"
 
 
 def collect_output_files(outputs: dict[str, Any], run_dir: Path, row_id: str) -> tuple[list[str], str | None]:
-    """Return the files (relative to RUN_DIR) that the batch saver reported for ROW_ID, and its prompt text."""
+    """Return the files a job saved, relative to RUN_DIR, and the prompt text the batch saver recorded.
+
+    The batch saver's report is used when there is one. A graph without it
+    (bound by column names to core nodes) is credited with every file its
+    output nodes wrote, such as SaveImage's; those usually lie outside the run
+    folder, so their paths start with "../".
+    """
     files: list[str] = []
     prompt_text = None
     for node_output in outputs.values():
@@ -26,7 +33,23 @@ def collect_output_files(outputs: dict[str, Any], run_dir: Path, row_id: str) ->
                 continue
             files.extend(str(name) for name in report.get("files", []))
             prompt_text = report.get("prompt_text") or prompt_text
-    return files, prompt_text
+    if files:
+        return files, prompt_text
+    return _files_of_other_savers(outputs, run_dir), prompt_text
+
+
+def _files_of_other_savers(outputs: dict[str, Any], run_dir: Path) -> list[str]:
+    output_dir = run_dir.parent
+    files = []
+    for node_output in outputs.values():
+        if not isinstance(node_output, dict):
+            continue
+        for entries in node_output.values():
+            for entry in entries if isinstance(entries, list) else []:
+                if isinstance(entry, dict) and entry.get("type") == "output" and entry.get("filename"):
+                    path = output_dir / entry.get("subfolder", "") / entry["filename"]
+                    files.append(Path(os.path.relpath(path, run_dir)).as_posix())
+    return files
 
 
 def describe_failure(outcome: PromptOutcome) -> dict[str, Any]:
@@ -59,8 +82,8 @@ def verify_outputs(run_dir: Path, files: list[str], options: RunOptions) -> Outp
     Runs on a worker thread because it reads and decodes every file.
     """
     if not files:
-        return OutputVerdict(False, False, ["the job finished but the batch saver reported no file "
-                                            "(is a Batch Save Image node connected?)"])
+        return OutputVerdict(False, False, ["the job finished but saved no file: connect a Batch Save Image "
+                                            "node, or another node that saves to the output folder"])
     missing = [name for name in files if not (run_dir / name).is_file()]
     if missing:
         return OutputVerdict(False, False, [f"output file missing on disk: {name}" for name in missing])

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from .naming import safe_component
 from .problems import Problem
 from .quality import DEFAULT_MAX_BYTES, DEFAULT_MIN_BYTES, DEFAULT_UNIFORM_THRESHOLD
 
@@ -154,8 +155,11 @@ def _check_ranges(options: RunOptions) -> list[Problem]:
 
 def check_run_name(name: Any) -> list[Problem]:
     """A run name becomes a folder in ComfyUI's output directory, so it is kept simple."""
-    if not isinstance(name, str) or not RUN_NAME_PATTERN.match(name) or name.endswith((".", " ")):
+    # The saver names the run folder with safe_component, so a name it would change
+    # (a Windows device name such as CON) would split the run over two folders.
+    if not isinstance(name, str) or not RUN_NAME_PATTERN.match(name) or safe_component(name) != name:
         return [Problem("invalid run name", value=str(name),
                         allowed="1 to 100 letters, digits, spaces, '_', '-' or '.', starting with a letter "
-                                "or digit and not ending with '.' or a space")]
+                                "or digit, not ending with '.' or a space, and not a Windows device name "
+                                "such as CON or NUL")]
     return []

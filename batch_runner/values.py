@@ -96,14 +96,6 @@ def parse_bool(text: str) -> bool:
     raise ValueError(f"{text!r} is not a boolean; write {BOOL_FORMS}")
 
 
-def _parses(parser: Callable[[str], object], text: str) -> bool:
-    try:
-        parser(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _is_int(text: str) -> bool:
     # The same three forms as parse_int, matched without raising, because
     # type inference checks every cell of a column.
@@ -114,11 +106,16 @@ def _is_int(text: str) -> bool:
 
 
 def _is_float(text: str) -> bool:
-    return _parses(parse_float, text)
+    try:
+        parse_float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_bool(text: str) -> bool:
-    return text.strip().lower() in TRUE_WORDS or text.strip().lower() in FALSE_WORDS
+    word = text.strip().lower()
+    return word in TRUE_WORDS or word in FALSE_WORDS
 
 
 _TYPE_CHECKS: tuple[tuple[ColumnType, Callable[[str], bool]], ...] = (
@@ -132,8 +129,8 @@ def infer_column_type(values: Iterable[str]) -> ColumnType:
     """Name the narrowest type that every non-empty cell of a column parses as.
 
     Types are tried in the order int, float, bool, so a column of 0 and 1 is
-    "int" and a column mixing 1 and 2.5 is "float". Blank cells are ignored; a
-    column with no other cells is "empty". The cells themselves are not
+    "int" and a column mixing 1 and 2.5 is "float". Blank cells are ignored,
+    and a column with no other cells is "empty". The cells themselves are not
     changed: an id column of "004" is typed "int" but keeps its text.
     """
     cells = [value for value in values if value and not value.isspace()]

@@ -23,7 +23,7 @@ from ..batch_runner.service import RunConflict, RunRequest
 from ..batch_runner.sources import SUPPORTED_EXTENSIONS
 from ..batch_runner.storage.manifest import MANIFEST_CSV, MANIFEST_JSONL
 from .runtime import BatchRuntime
-from .uploads import UploadError, save_upload
+from ..batch_runner.uploads import UploadError, save_upload
 
 logger = logging.getLogger(__name__)
 

@@ -159,6 +159,18 @@ def link_extension(base_dir: Path) -> Path:
     return link
 
 
+def _end_with_parent() -> None:
+    """Ask Linux to kill the server if the process that started it dies, so none is left behind."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 class ComfyServer:
     """One ComfyUI process on 127.0.0.1 with its own base directory.
 
@@ -206,6 +218,7 @@ class ComfyServer:
         self.process = subprocess.Popen(
             command, cwd=self.installation.comfyui_dir, stdout=log_file,
             stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **self.extra_env},
+            preexec_fn=_end_with_parent if sys.platform == "linux" else None,
         )
         log_file.close()
         self._wait_until_ready(timeout)

@@ -64,9 +64,16 @@ def build_table_source(raw: RawTable, options: SourceOptions) -> TableSource:
     problems: list[Problem] = []
     notes = list(raw.notes)
 
-    header, kept_indexes = _checked_header(raw, problems, notes)
-    width = len(raw.header)
-    records = _rectangular_records(raw, width, kept_indexes, problems)
+    # Trailing empty header cells are not columns: a parser pads the header to
+    # the widest row, and spreadsheets often leave a trailing delimiter.
+    names = [name.strip() for name in raw.header]
+    while names and not names[-1]:
+        names.pop()
+    if not names:
+        raise BatchValidationError([_no_columns_problem(raw)])
+
+    header, kept_indexes = _checked_header(names, raw, problems, notes)
+    records = _rectangular_records(raw, len(names), kept_indexes, problems)
 
     blank_count = len(raw.records) - len(records)
     if blank_count:
@@ -101,9 +108,18 @@ def build_table_source(raw: RawTable, options: SourceOptions) -> TableSource:
     return TableSource(info=info, ids=ids, records=records)
 
 
-def _checked_header(raw: RawTable, problems: list[Problem], notes: list[str]) -> tuple[list[str], list[int]]:
+def _no_columns_problem(raw: RawTable) -> Problem:
+    if not raw.records and raw.format == "json":
+        return Problem("the file lists no jobs; add at least one job object", file=raw.file)
+    if raw.format == "json":
+        return Problem("the jobs have no keys; give each job its values, such as \"prompt\"", file=raw.file)
+    return Problem("the first row holds no column names; put the column names in the first row", file=raw.file)
+
+
+def _checked_header(
+    names: list[str], raw: RawTable, problems: list[Problem], notes: list[str]
+) -> tuple[list[str], list[int]]:
     """Return the kept column names and their indexes; unnamed columns with no values are dropped."""
-    names = [name.strip() for name in raw.header]
     kept: list[int] = []
 
     for index, name in enumerate(names):
@@ -120,7 +136,7 @@ def _checked_header(raw: RawTable, problems: list[Problem], notes: list[str]) ->
             )
     dropped = len(names) - len(kept)
     if dropped:
-        notes.append(f"ignored {dropped} empty column(s) without a name, such as one left by a trailing delimiter")
+        notes.append(f"ignored {dropped} empty column(s) without a name")
 
     positions: dict[str, list[int]] = {}
     for index in kept:
@@ -152,7 +168,9 @@ def _rectangular_records(
         if len(record) > width:
             extra = [cell for cell in record[width:] if cell.strip()]
             if extra:
-                problems.append(_extra_cells_problem(raw, len(records) + 1, len(record), width, extra))
+                # Count up to the last value: a parser may have padded the record with empty cells.
+                cell_count = max(index for index, cell in enumerate(record) if cell.strip()) + 1
+                problems.append(_extra_cells_problem(raw, len(records) + 1, cell_count, width, extra))
             record = record[:width]
         elif len(record) < width:
             record = record + padding[len(record) :]

@@ -46,7 +46,9 @@ def build_template_set(
     _check_variables(variables, row_columns, file, problems)
     chosen = _combinations(variables, combinations, file, problems)
     if not template.strip():
-        problems.append(Problem("the template is empty; write the prompt with {variable} placeholders", file=file))
+        problems.append(
+            Problem("the template is empty; write the prompt with {variable} placeholders", file=file, column="template")
+        )
     known = {variable.name for variable in variables} | set(row_columns)
     problems.extend(template_problems(template, known, file=file, column="template"))
     if problems:
@@ -67,7 +69,7 @@ def _check_variables(
 ) -> None:
     if not variables:
         problems.append(
-            Problem("the template set has no variables; add at least one under 'variables'", file=file)
+            Problem("the template set has no variables; add at least one under 'variables'", file=file, column="variables")
         )
 
     for variable in variables:
@@ -312,11 +314,24 @@ def read_template_set(
 
     variables = _json_variables(spec.get("variables"), file, problems)
     combinations = _json_combinations(spec.get("combinations", ALL), file, problems)
+    problems_before_rows = len(problems)
     rows = _json_rows(spec.get("rows"), file, options, load_rows, problems)
-    if problems:
-        raise BatchValidationError(problems)
+    if not problems:
+        return build_template_set(template, variables, combinations, rows=rows, options=options, file=file)
 
-    return build_template_set(template, variables, combinations, rows=rows, options=options, file=file)
+    # Check the rest too, so every problem is reported at once, but leave out
+    # what follows from a part already reported as invalid: its placeholders
+    # cannot be checked without the rows file's columns, for example.
+    reported = {problem.column for problem in problems}
+    if len(problems) > problems_before_rows:
+        reported.add("template")
+    if "combinations" in reported:
+        combinations = ALL
+    try:
+        build_template_set(template, variables, combinations, rows=rows, options=options, file=file)
+    except BatchValidationError as error:
+        problems.extend(problem for problem in error.problems if problem.column not in reported)
+    raise BatchValidationError(problems)
 
 
 def _json_variables(raw: object, file: str, problems: list[Problem]) -> list[Variable]:
@@ -364,6 +379,7 @@ def _json_combinations(raw: object, file: str, problems: list[Problem]) -> str |
                     f"combination {number} must be an object such as {{\"product\": \"mug\"}}",
                     file=file,
                     row=number,
+                    column="combinations",
                     value=shown_json(item),
                 )
             )

@@ -147,3 +147,36 @@ def _wait_for_done_count(client: BatchClient, run_id: str, count: int, timeout: 
     while client.run(run_id)["counts"]["done"] < count:
         assert time.monotonic() < deadline, "the run made no progress"
         time.sleep(0.1)
+
+
+def test_sd15_example_validates_with_a_checkpoint_installed(shared_server, client):
+    copy_example(shared_server)
+    checkpoints = shared_server.base_dir / "models" / "checkpoints"
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    (checkpoints / "v1-5-pruned-emaonly.safetensors").write_bytes(b"")
+    prompt = json.loads((EXAMPLES / "batch_txt2img_sd15_api.json").read_text())
+
+    preview = client.preview(prompt, limit=1)
+
+    assert preview["error_count"] == 0, preview["problems"]
+    assert preview["count"] == 12
+    inputs = {(entry["node"], entry["input"]): entry["value"] for entry in preview["jobs"][0]["inputs"]}
+    assert inputs[("KSampler", "seed")] == 101
+    assert inputs[("Encode negative", "text")] == "blurry, low quality, text"
+    assert inputs[("Positive prompt", "template")] == \
+        "white ceramic mug on a walnut table, soft window light, studio product photography, high detail"
+
+
+def test_missing_checkpoint_is_reported_before_queuing(shared_server, client):
+    copy_example(shared_server)
+    prompt = json.loads((EXAMPLES / "batch_txt2img_sd15_api.json").read_text())
+    prompt["2"]["inputs"]["ckpt_name"] = "not-installed.safetensors"
+
+    with pytest.raises(ApiError) as raised:
+        client.start_run(prompt, "no-model")
+
+    assert raised.value.status == 400
+    messages = " ".join(problem["message"] for problem in raised.value.body["problems"])
+    assert "Load Checkpoint" in messages
+    assert "ckpt_name" in json.dumps(raised.value.body["problems"])
+    assert queue_is_empty(shared_server.url)

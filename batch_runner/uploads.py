@@ -6,8 +6,8 @@ import os
 import re
 from pathlib import Path
 
-from ..batch_runner.sources import SUPPORTED_EXTENSIONS
-from ..batch_runner.storage.atomic import write_bytes_atomic
+from .sources import SUPPORTED_EXTENSIONS
+from .storage.atomic import write_bytes_atomic
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 UNSAFE_CHARACTERS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')

@@ -101,8 +101,8 @@ class DerivedIds:
 
     The first row with some content gets `content_id(values)`. The second row
     with the same content gets that id plus "-2", the third "-3", and so on.
-    Reordering identical rows only swaps which copy gets which id, so each
-    copy still runs exactly once and a resumed run does not repeat them.
+    Reordering identical rows only swaps which copy gets which id. The ids
+    stay unique, so each copy is still one job and resuming repeats neither.
     """
 
     def __init__(self) -> None:

@@ -17,6 +17,7 @@ from ..batch_runner.engine import RunEngine
 from ..batch_runner.problems import Problem
 from ..batch_runner.run import Run
 from ..batch_runner.service import BatchService, Environment
+from ..batch_runner.webhooks import WebhookNotifier
 from .catalog import ComfyNodeCatalog, needs_full_validation, problems_from_validation
 from .comfy_queue import ComfyQueueAdapter
 
@@ -43,6 +44,8 @@ class BatchRuntime:
         self.engine = RunEngine(self.adapter, client_id=f"batch-runner-{uuid.uuid4().hex[:12]}")
         self.adapter.install(self.engine.on_prompt_done)
         self.engine.listeners.append(self._broadcast)
+        self.notifier = WebhookNotifier()
+        self.engine.listeners.append(self.notifier)
         self.service = BatchService(self.engine, Environment(
             input_dir=Path(folder_paths.get_input_directory()),
             output_dir=Path(folder_paths.get_output_directory()),

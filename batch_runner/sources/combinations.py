@@ -1,10 +1,10 @@
 """Template sets: one job per combination of variable values, built lazily row by row.
 
-A combination's id hashes its variable names and values, so it stays the same
-across runs, when other values are added to or reordered in the lists, and
-when the template text is edited; a resumed run therefore skips the
-combinations already done. Crossed with a rows file (a matrix), a job's id is
-the row's id and the combination's id joined by "~".
+A combination's id hashes its variable names and values. It stays the same
+across runs, when other values are added to the lists or reordered, and when
+the template text is edited, so a resumed run skips the combinations already
+done. Crossed with a rows file (a matrix), a job's id is the row's id and the
+combination's id joined by "~".
 """
 
 from __future__ import annotations
@@ -46,10 +46,10 @@ def combination_id(pairs: Iterable[tuple[str, str]]) -> str:
 
 @dataclass(frozen=True)
 class Combinations:
-    """Which value indexes combine: every combination ("all"), lists side by side ("zip"), or chosen ones.
+    """The value index tuples to run: every combination ("all"), lists side by side ("zip"), or chosen ones.
 
-    `chosen` holds one index tuple per combination, in variable order, and is
-    used only when `mode` is neither "all" nor "zip".
+    `chosen` contains one index tuple per combination, in variable order. It
+    is used only when `mode` is neither "all" nor "zip".
     """
 
     mode: str

@@ -4,7 +4,7 @@ Detection order: a byte-order mark (UTF-8, UTF-16 or UTF-32, either byte
 order), then UTF-16 without a mark when the NUL-byte pattern shows it, then
 strict UTF-8, then Windows-1252 when allowed. Every fallback is logged at
 WARNING and recorded in the notes. Bytes that no candidate defines raise an
-error naming the line and byte offset; no byte is ever replaced or dropped.
+error naming the line and byte offset. No byte is replaced or dropped.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ _NUL_SAMPLE_BYTES = 4096
 
 @dataclass(frozen=True)
 class DecodedText:
+    """A file's text, the codec that decoded it, and notes announcing any guess."""
+
     text: str
     encoding: str
     notes: tuple[str, ...] = ()
@@ -122,7 +124,7 @@ def _without_nul(text: str, file: str) -> str:
             Problem(
                 message=(
                     f"the file contains a NUL character on line {line}, so it is not a text file"
-                    f" in a supported encoding; export it again as CSV UTF-8"
+                    f" in a supported encoding; save it again as UTF-8 text"
                 ),
                 file=file,
                 allowed=ENCODING_ALLOWED,
@@ -132,15 +134,15 @@ def _without_nul(text: str, file: str) -> str:
 
 
 def _undecodable_problem(data: bytes, error: UnicodeDecodeError, failure: str, file: str) -> Problem:
-    shown = f"0x{data[error.start]:02X}"
+    byte_text = f"0x{data[error.start]:02X}"
     line = _line_of_offset(data, error.start, error.encoding)
     return Problem(
         message=(
-            f"{failure}: byte {shown} on line {line} (byte offset {error.start})"
+            f"{failure}: byte {byte_text} on line {line} (byte offset {error.start})"
             f" cannot be decoded; save the file as UTF-8 (in Excel: CSV UTF-8) or set the option encoding"
         ),
         file=file,
-        value=shown,
+        value=byte_text,
         allowed=ENCODING_ALLOWED,
     )
 

@@ -1,17 +1,18 @@
 """JSON and JSONL job files.
 
-A .json file holds one of three shapes:
+A .json file contains one of three shapes:
 
 - a list of job objects, one row each;
 - `{"defaults": {...}, "jobs": [...]}`, where each job's keys override the defaults;
 - a template set `{"template": ..., "variables": ..., "combinations": ..., "rows": ...}`.
 
-A .jsonl file holds one job object per line; blank lines are skipped. Columns
+A .jsonl file contains one job object per line; blank lines are skipped. Columns
 are the keys in order of first appearance, and a job without a key gets "".
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -62,14 +63,19 @@ def read_json(
                     )
                 ]
             )
-        return read_template_set(document, file, options, load_rows)
+        source = read_template_set(document, file, options, load_rows)
+        source.info = replace(source.info, encoding=decoded.encoding)
+        return source
 
-    raise BatchValidationError(
-        [Problem("the JSON file has none of the supported shapes", file=file, value=shown_json(document), allowed=JSON_SHAPES)]
+    problem = Problem(
+        "the JSON file has none of the supported shapes", file=file, value=shown_json(document), allowed=JSON_SHAPES
     )
+    raise BatchValidationError([problem])
 
 
-def _jobs_with_defaults(document: Mapping[str, object], file: str, options: SourceOptions, encoding: str) -> TableSource:
+def _jobs_with_defaults(
+    document: Mapping[str, object], file: str, options: SourceOptions, encoding: str
+) -> TableSource:
     problems = [
         Problem(f"unknown key {key!r} next to 'jobs'", file=file, column=key, allowed=", ".join(JOBS_KEYS))
         for key in document
@@ -162,7 +168,12 @@ def read_jsonl(data: bytes, file: str, options: SourceOptions) -> TableSource:
             labels.append(f"line {line_number}")
         else:
             problems.append(
-                Problem(f"line {line_number} must be a JSON object of column values", file=file, row=len(jobs) + 1, value=shown_json(job))
+                Problem(
+                    f"line {line_number} must be a JSON object of column values",
+                    file=file,
+                    row=len(jobs) + 1,
+                    value=shown_json(job),
+                )
             )
 
     if problems:

@@ -70,7 +70,11 @@ def shown_json(value: object) -> str:
     if isinstance(value, NonFiniteNumber):
         return value.text
     try:
-        shown = json.dumps(value, ensure_ascii=False, default=str)
+        rendered = json.dumps(value, ensure_ascii=False, default=_shown_non_json)
     except ValueError:
-        shown = repr(value)
-    return shown if len(shown) <= 80 else shown[:77] + "..."
+        rendered = repr(value)
+    return rendered if len(rendered) <= 80 else rendered[:77] + "..."
+
+
+def _shown_non_json(value: object) -> str:
+    return value.text if isinstance(value, NonFiniteNumber) else str(value)

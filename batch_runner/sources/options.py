@@ -18,11 +18,13 @@ DELIMITER_ALIASES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "
 class SourceOptions:
     """How to read a job source; the defaults detect everything they can.
 
-    `id_column` names the column holding row ids. When the source has no such
-    column, ids are derived from row content, unless a non-default name was
-    given, which is then reported as missing. `delimiter` and `encoding` of
-    None mean detect. `sheet` of None means the first XLSX sheet. `max_jobs`
-    caps the number of rows or combinations, checked before any is built.
+    `id_column` names the column containing row ids, matched ignoring letter
+    case when no column has the exact name. Without such a column, ids are
+    derived from row content, but a non-default name that matches no column
+    is reported as missing. `delimiter` and `encoding` of None mean detect,
+    and `delimiter` also accepts names such as "tab". `sheet` of None means
+    the first XLSX sheet. `max_jobs` caps the number of jobs, and a template
+    set is checked against it before any combination is built.
     """
 
     id_column: str = DEFAULT_ID_COLUMN

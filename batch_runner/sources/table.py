@@ -1,6 +1,6 @@
 """Sources held in memory as a table: CSV, TSV, XLSX, JSON job lists and JSONL.
 
-Each reader turns its file into a header and records of text cells; this
+Each reader turns its file into a header and records of text cells. This
 module checks them the same way for every format and assigns row ids.
 """
 
@@ -40,8 +40,7 @@ class TableSource:
 class RawTable:
     """A file's header and records of text cells, before any checking.
 
-    Records may be shorter or longer than the header; `build_table_source`
-    decides what that means.
+    Records may be shorter or longer than the header, which `build_table_source` checks.
     """
 
     file: str
@@ -79,9 +78,7 @@ def build_table_source(raw: RawTable, options: SourceOptions) -> TableSource:
     if blank_count:
         notes.append(f"skipped {blank_count} row(s) whose cells are all empty")
     if not records and not problems:
-        problems.append(
-            Problem("the file has a header but no data rows; add at least one row", file=raw.file)
-        )
+        problems.append(Problem("the file has a header but no data rows; add at least one row", file=raw.file))
     if len(records) > options.max_jobs:
         problems.append(too_many_jobs_problem(len(records), options, raw.file))
         raise BatchValidationError(problems)
@@ -89,11 +86,13 @@ def build_table_source(raw: RawTable, options: SourceOptions) -> TableSource:
     try:
         ids = _row_ids(header, records, options, raw.file, notes)
     except BatchValidationError as error:
-        problems.extend(error.problems)
+        raise BatchValidationError(problems + error.problems) from None
     if problems:
         raise BatchValidationError(problems)
 
-    column_types = {name: infer_column_type(record[index] for record in records) for index, name in enumerate(header)}
+    column_types = {
+        name: infer_column_type(record[index] for record in records) for index, name in enumerate(header)
+    }
     info = SourceInfo(
         path=raw.file,
         format=raw.format,
@@ -112,7 +111,7 @@ def _no_columns_problem(raw: RawTable) -> Problem:
     if not raw.records and raw.format == "json":
         return Problem("the file lists no jobs; add at least one job object", file=raw.file)
     if raw.format == "json":
-        return Problem("the jobs have no keys; give each job its values, such as \"prompt\"", file=raw.file)
+        return Problem('the jobs have no keys; give each job its values, such as "prompt"', file=raw.file)
     return Problem("the first row holds no column names; put the column names in the first row", file=raw.file)
 
 
@@ -120,11 +119,11 @@ def _checked_header(
     names: list[str], raw: RawTable, problems: list[Problem], notes: list[str]
 ) -> tuple[list[str], list[int]]:
     """Return the kept column names and their indexes; unnamed columns with no values are dropped."""
-    kept: list[int] = []
+    kept_indexes: list[int] = []
 
     for index, name in enumerate(names):
         if name:
-            kept.append(index)
+            kept_indexes.append(index)
         elif any(index < len(record) and record[index].strip() for record in raw.records):
             problems.append(
                 Problem(
@@ -134,12 +133,12 @@ def _checked_header(
                     allowed="a non-empty column name",
                 )
             )
-    dropped = len(names) - len(kept)
+    dropped = len(names) - len(kept_indexes)
     if dropped:
         notes.append(f"ignored {dropped} empty column(s) without a name")
 
     positions: dict[str, list[int]] = {}
-    for index in kept:
+    for index in kept_indexes:
         positions.setdefault(names[index], []).append(index + 1)
     for name, numbers in positions.items():
         if len(numbers) > 1:
@@ -153,7 +152,7 @@ def _checked_header(
                 )
             )
 
-    return [names[index] for index in kept], kept
+    return [names[index] for index in kept_indexes], kept_indexes
 
 
 def _rectangular_records(
@@ -188,7 +187,7 @@ def _extra_cells_problem(raw: RawTable, number: int, cell_count: int, width: int
     else:
         fix = "delete them or add a column name"
     return Problem(
-        message=f"row has {cell_count} cells but the header names {width} columns; {fix}",
+        message=f"row has {cell_count} cells but the header has {width} columns; {fix}",
         file=raw.file,
         row=number,
         value=", ".join(extra),
@@ -213,7 +212,10 @@ def _row_ids(
         raise BatchValidationError(
             [
                 Problem(
-                    message=f"id column {options.id_column!r} not found; name one of the columns, or leave the option id_column at 'id'",
+                    message=(
+                        f"id column {options.id_column!r} not found; set the option id_column to one of"
+                        f" the columns, or to '{DEFAULT_ID_COLUMN}' to derive ids from row content"
+                    ),
                     file=file,
                     column=options.id_column,
                     allowed=", ".join(header),

@@ -47,9 +47,9 @@ def read_delimited(data: bytes, file: str, options: SourceOptions, format: str) 
 
 
 def _parse(text: str, delimiter: str, file: str) -> list[list[str]]:
-    # The C parser takes its width from the first line and rejects wider rows,
-    # so a file with wider rows is read again with the widest row's width;
-    # build_table_source then reports the rows whose extra cells hold values.
+    # The C parser takes its width from the first line and rejects wider rows.
+    # A file with wider rows is therefore read again with the widest row's
+    # width, and build_table_source reports the rows whose extra cells have values.
     try:
         return _read_frame(text, delimiter, width=None)
     except pd.errors.ParserError:

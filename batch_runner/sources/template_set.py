@@ -1,10 +1,11 @@
 """Checking a template set and building its lazy source; also reading one from parsed JSON.
 
-A template set is a template, variables with lists of values, and how to
-combine them: "all" (the cartesian product), "zip" (lists side by side, all of
-one length) or an explicit list of combinations, each choosing one listed
-value per variable. An optional rows source crosses every combination with
-every row. The job count is checked against `max_jobs` before anything is built.
+A template set is a template, variables with lists of values, and a way to
+combine them. "all" takes the cartesian product, and "zip" takes the lists
+side by side (all of one length). An explicit list of combinations chooses
+one listed value per variable in each. An optional rows source crosses every
+combination with every row. The job count is checked against `max_jobs`
+before any row is built.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ def build_template_set(
     chosen = _combinations(variables, combinations, file, problems)
     if not template.strip():
         problems.append(
-            Problem("the template is empty; write the prompt with {variable} placeholders", file=file, column="template")
+            Problem(
+                "the template is empty; write the prompt with {variable} placeholders", file=file, column="template"
+            )
         )
     known = {variable.name for variable in variables} | set(row_columns)
     problems.extend(template_problems(template, known, file=file, column="template"))
@@ -69,7 +72,9 @@ def _check_variables(
 ) -> None:
     if not variables:
         problems.append(
-            Problem("the template set has no variables; add at least one under 'variables'", file=file, column="variables")
+            Problem(
+                "the template set has no variables; add at least one under 'variables'", file=file, column="variables"
+            )
         )
 
     for variable in variables:
@@ -177,7 +182,8 @@ def _chosen_indexes(
             if name not in names:
                 problems.append(
                     Problem(
-                        f"combination {number} sets {name!r}, which is not a variable; fix the name or add the variable",
+                        f"combination {number} sets {name!r}, which is not a variable;"
+                        f" fix the name or add the variable",
                         file=file,
                         row=number,
                         column=name,
@@ -207,7 +213,9 @@ def _chosen_indexes(
         chosen.append(key)
 
     if not combinations:
-        problems.append(Problem("the list of combinations is empty; add at least one", file=file, column="combinations"))
+        problems.append(
+            Problem("the list of combinations is empty; add at least one", file=file, column="combinations")
+        )
     return tuple(chosen)
 
 
@@ -268,15 +276,18 @@ def _template_set_info(
     columns.append(PROMPT_COLUMN)
     column_types[PROMPT_COLUMN] = "text"
 
+    all_notes = list(notes)
     shape = f"template set: {chosen.describe()}"
     if rows is not None:
+        all_notes.extend(f"{rows.info.path}: {note}" for note in rows.info.notes)
         shape += f", crossed with {len(rows)} row(s) of {rows.info.path}"
+    all_notes.append(shape)
     return SourceInfo(
         path=file,
         format="json",
         columns=tuple(columns),
         column_types=column_types,
-        notes=(*notes, shape),
+        notes=tuple(all_notes),
     )
 
 
@@ -289,15 +300,16 @@ def read_template_set(
     """Convert a parsed JSON template set to text values and build it.
 
     `load_rows` loads the file named by "rows", a path relative to the JSON
-    file; it must be a table (CSV, TSV, XLSX or a JSON job list), not another
-    template set.
+    file. That file must be a table (CSV, TSV, XLSX or a JSON job list).
     """
     problems: list[Problem] = []
 
     unknown = [key for key in spec if key not in TEMPLATE_SET_KEYS]
     for key in unknown:
         problems.append(
-            Problem(f"unknown key {key!r} in the template set", file=file, column=key, allowed=", ".join(TEMPLATE_SET_KEYS))
+            Problem(
+                f"unknown key {key!r} in the template set", file=file, column=key, allowed=", ".join(TEMPLATE_SET_KEYS)
+            )
         )
 
     template = spec.get("template")
@@ -367,7 +379,13 @@ def _json_combinations(raw: object, file: str, problems: list[Problem]) -> str |
         return raw
     if not isinstance(raw, list):
         problems.append(
-            Problem("invalid 'combinations'", file=file, column="combinations", value=shown_json(raw), allowed=COMBINATION_MODES)
+            Problem(
+                "invalid 'combinations'",
+                file=file,
+                column="combinations",
+                value=shown_json(raw),
+                allowed=COMBINATION_MODES,
+            )
         )
         return ALL
 
@@ -390,7 +408,13 @@ def _json_combinations(raw: object, file: str, problems: list[Problem]) -> str |
                 combination[name] = json_text(value)
             except ValueError as error:
                 problems.append(
-                    Problem(f"combinations[{number - 1}].{name}: {error}", file=file, row=number, column=name, value=shown_json(value))
+                    Problem(
+                        f"combinations[{number - 1}].{name}: {error}",
+                        file=file,
+                        row=number,
+                        column=name,
+                        value=shown_json(value),
+                    )
                 )
         chosen.append(combination)
     return chosen
@@ -407,7 +431,12 @@ def _json_rows(
         return None
     if not isinstance(raw, str) or not raw.strip():
         problems.append(
-            Problem("'rows' must be the path of a CSV, TSV, XLSX or JSON file, relative to this file", file=file, column="rows", value=shown_json(raw))
+            Problem(
+                "'rows' must be the path of a CSV, TSV, XLSX or JSON file, relative to this file",
+                file=file,
+                column="rows",
+                value=shown_json(raw),
+            )
         )
         return None
 

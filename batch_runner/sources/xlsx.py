@@ -17,21 +17,24 @@ from .table import RawTable, TableSource, build_table_source
 
 logger = logging.getLogger(__name__)
 
-# Excel stores every number as a double, exact for whole numbers up to 2**53
-# (about 15-16 digits); larger ones, such as most 64-bit seeds, were already
-# rounded when the workbook was saved.
+# Excel stores every number as a double, which is exact for whole numbers up
+# to 2**53 (about 16 digits). Larger ones, such as most 64-bit seeds, were
+# already rounded when the workbook was saved.
 _EXACT_WHOLE_LIMIT = 2**53
 _LISTED_CELLS = 3
 
 
 def read_xlsx(path: Path, file: str, options: SourceOptions) -> TableSource:
     """Read one sheet (the first, or `options.sheet`): first non-empty row is the header, every cell as text."""
+    # NOTE: data_only reads the results Excel cached for formulas. A workbook
+    # written by a script and never opened in Excel has none, so its formula
+    # cells read as empty: openpyxl does not calculate formulas.
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise BatchValidationError(
-            [Problem(f"the file is not a readable XLSX workbook ({error}); save it again from Excel as .xlsx", file=file)]
-        ) from None
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        message = f"the file is not a readable XLSX workbook ({error}); save it again from Excel as .xlsx"
+        problem = Problem(message, file=file)
+        raise BatchValidationError([problem]) from None
 
     try:
         sheet_name = _sheet_name(workbook, options.sheet, file)
@@ -62,7 +65,7 @@ def _sheet_name(workbook: openpyxl.Workbook, requested: str | None, file: str) -
     worksheet_names = [sheet.title for sheet in workbook.worksheets]
     if requested is None:
         if not worksheet_names:
-            raise BatchValidationError([Problem("the workbook has no worksheet", file=file)])
+            raise BatchValidationError([Problem("the workbook has no worksheet; add a sheet with a header row and rows", file=file)])
         return worksheet_names[0]
 
     if requested not in worksheet_names:

@@ -256,3 +256,73 @@ def test_contact_sheet_and_csv_manifest_written(shared_server, client):
     assert lines[0].startswith("row,row_id,status")
     assert len(lines) == 13
     assert lines[1].startswith("1,mug-001,done,1,101,studio/mug-001.png,")
+
+
+def test_two_runs_share_the_executor(shared_server, client):
+    write_rows(shared_server.input_dir / "share_a.csv", demo_rows(6, size=768))
+    write_rows(shared_server.input_dir / "share_b.csv", demo_rows(6, size=768))
+    client.start_run(demo_graph("share_a.csv"), "share-a")
+    client.start_run(demo_graph("share_b.csv"), "share-b")
+
+    client.wait("share-a", timeout=300)
+    client.wait("share-b", timeout=300)
+
+    def spans(name):
+        lines = (shared_server.output_dir / name / "manifest.jsonl").read_text().splitlines()
+        return sorted((record["started_at"], record["finished_at"]) for record in map(json.loads, lines))
+
+    first_a, first_b = spans("share-a"), spans("share-b")
+    # Interleaved: each run started its second job before the other run finished its last.
+    assert first_a[1][0] < first_b[-1][1]
+    assert first_b[1][0] < first_a[-1][1]
+
+
+def test_scheduled_run_waits_for_its_start_time(shared_server, client):
+    from datetime import datetime, timedelta, timezone
+
+    copy_example(shared_server)
+    start_at = (datetime.now(timezone.utc) + timedelta(seconds=3)).isoformat()
+
+    started = client.start_run(demo_graph("batch_demo_products.csv"), "scheduled", {"start_at": start_at})
+    assert started["state"] == "scheduled"
+    time.sleep(1.0)
+    assert client.run("scheduled")["counts"]["done"] == 0
+
+    final = client.wait("scheduled", timeout=120)
+    assert final["state"] == "done"
+    assert final["started_at"] >= datetime.fromisoformat(start_at).timestamp() - 0.5
+
+
+def test_progress_reaches_the_browser_over_websocket(shared_server, client):
+    import asyncio
+
+    import aiohttp
+
+    copy_example(shared_server)
+    events: list[dict] = []
+
+    async def listen() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(shared_server.url + "/ws?clientId=" + uuid.uuid4().hex) as socket:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, lambda: client.start_run(demo_graph("batch_demo_products.csv"), "watched"))
+                async for message in socket:
+                    if message.type != aiohttp.WSMsgType.TEXT:
+                        continue
+                    data = json.loads(message.data)
+                    if data["type"].startswith("batch-runner."):
+                        events.append(data)
+                        if data["data"]["event"] == "finished":
+                            return
+
+    asyncio.run(asyncio.wait_for(listen(), timeout=120))
+
+    kinds = [event["data"]["event"] for event in events]
+    assert kinds[0] == "started"
+    assert kinds[-1] == "finished"
+    assert kinds.count("job") == 12
+    final = events[-1]["data"]["run"]
+    assert final["counts"]["done"] == 12
+    assert final["state"] == "done"
+    progress = [event for event in events if event["type"] == "batch-runner.progress"]
+    assert progress and all("eta_seconds" in event["data"]["run"] for event in progress)

@@ -140,7 +140,8 @@ def test_zip_needs_equal_lengths(tmp_path: Path) -> None:
 
 
 def test_listed_combinations(tmp_path: Path) -> None:
-    spec = dict(PRODUCT_SET, combinations=[{"product": "bag", "background": "snow"}, {"background": "desk", "product": "mug"}])
+    chosen = [{"product": "bag", "background": "snow"}, {"background": "desk", "product": "mug"}]
+    spec = dict(PRODUCT_SET, combinations=chosen)
 
     rows = list(load_source(write_set(tmp_path, spec)))
 
@@ -247,6 +248,17 @@ def test_matrix_crosses_rows_with_combinations(tmp_path: Path) -> None:
     ]
     assert rows[0].id == "m1~" + combination_id([("light", "soft")])
     assert "crossed with 2 row(s)" in source.info.notes[-1]
+
+
+def test_matrix_passes_on_rows_file_notes(tmp_path: Path) -> None:
+    (tmp_path / "rows.csv").write_bytes("id,subject\nr1,crème\n".encode("cp1252"))
+    spec = {"template": "{subject}, {style}", "variables": {"style": ["ink"]}, "rows": "rows.csv"}
+
+    source = load_source(write_set(tmp_path, spec))
+
+    assert [row.values["prompt"] for row in source] == ["crème, ink"]
+    assert source.info.encoding == "utf-8"
+    assert source.info.notes[0].startswith(f"{tmp_path / 'rows.csv'}: decoded as Windows-1252")
 
 
 def test_matrix_rows_file_may_be_json(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ def test_id_column_keeps_text_exactly() -> None:
     assert ids_from_column(["004", " bowl_a ", "Ä-1"], "id") == ["004", "bowl_a", "Ä-1"]
 
 
-def test_id_column_reports_every_blank_and_duplicate_at_once() -> None:
+def test_id_problems_listed_together() -> None:
     with pytest.raises(BatchValidationError) as raised:
         ids_from_column(["a", "", "b", "a", "  ", "b", "a"], "sku", file="jobs.csv")
 

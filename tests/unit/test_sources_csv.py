@@ -343,7 +343,7 @@ def test_more_cells_than_header_names_every_row(tmp_path: Path) -> None:
     problems = problems_of(path)
 
     assert [(problem.row, problem.value) for problem in problems] == [(1, "red"), (3, "y, z")]
-    assert "row has 3 cells but the header names 2 columns" in problems[0].message
+    assert "row has 3 cells but the header has 2 columns" in problems[0].message
     assert "put quotes around values that contain a comma" in problems[0].message
 
 

@@ -35,7 +35,18 @@ def test_cells_become_exact_text(tmp_path: Path) -> None:
         {
             "Jobs": [
                 ["id", "width", "cfg", "ratio", "upscale", "day", "at", "clock", "note", "code"],
-                ["004", 4.0, 7.5, 0.125, True, datetime.datetime(2024, 5, 1), datetime.datetime(2024, 5, 1, 13, 45), datetime.time(6, 30), None, 1024],
+                [
+                    "004",
+                    4.0,
+                    7.5,
+                    0.125,
+                    True,
+                    datetime.datetime(2024, 5, 1),
+                    datetime.datetime(2024, 5, 1, 13, 45),
+                    datetime.time(6, 30),
+                    None,
+                    1024,
+                ],
                 ["005", 768, 1e-05, 2.0, False, datetime.date(2023, 12, 31), None, None, "a fox", -3],
             ]
         },
@@ -84,7 +95,7 @@ def test_large_whole_number_is_flagged_as_rounded(tmp_path: Path) -> None:
     source = load_source(path)
     seeds = [row.values["seed"] for row in source]
 
-    # The file holds a rounded double; the exact digits depend on how openpyxl wrote it.
+    # The file contains a rounded double; the exact digits depend on how openpyxl wrote it.
     assert seeds[0].isdigit()
     assert seeds[0] != "18446744073709551615"
     assert seeds[1] == "42"

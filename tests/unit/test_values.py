@@ -34,7 +34,9 @@ def test_parse_int_never_rounds_through_float() -> None:
     assert parse_int("9007199254740993") == 2**53 + 1
 
 
-@pytest.mark.parametrize("text", ["", "  ", "1.5", "4.0", "1e3", "1_000", "12a", "0x", "#FFF", "#GG0000", "١٢", "- 5", "++1"])
+@pytest.mark.parametrize(
+    "text", ["", "  ", "1.5", "4.0", "1e3", "1_000", "12a", "0x", "#FFF", "#GG0000", "١٢", "- 5", "++1"]
+)
 def test_parse_int_rejects(text: str) -> None:
     with pytest.raises(ValueError) as raised:
         parse_int(text)

@@ -1,0 +1,556 @@
+// Drawing of the Batch panel. These functions read a BatchPanelState and build
+// DOM; they change no state and send no request. User actions go to the
+// `handlers` object the panel passes in.
+//
+// Only exports: ComfyUI loads this file as a module of its own too.
+
+import { FINAL_STATES, GRAPH_SOURCE, hasErrors } from "./state.js";
+
+const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|gif|bmp)$/i;
+const MAX_RUNS_SHOWN = 20;
+const MAX_FAILED_ROWS_SHOWN = 50;
+
+const SEED_MODES = [
+  ["column", "From the seed column"],
+  ["random", "Random for every row"],
+  ["derived", "Derived from the row ID"],
+  ["workflow", "Keep the workflow's seeds"],
+];
+const ORDERINGS = [
+  ["file", "File order"],
+  ["group_models", "Rows sharing models together"],
+];
+
+// Creates an element. PROPS keys starting with "on" add listeners, "class" and
+// "dataset" are set as such, everything else is assigned as a property.
+export function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(props ?? {})) {
+    if (value === undefined || value === null) {
+      continue;
+    }
+    if (key === "class") {
+      element.className = value;
+    } else if (key === "dataset") {
+      Object.assign(element.dataset, value);
+    } else if (key.startsWith("on") && typeof value === "function") {
+      element.addEventListener(key.slice(2).toLowerCase(), value);
+    } else if (key === "for" || key.startsWith("aria-") || key === "role") {
+      element.setAttribute(key, value);
+    } else {
+      element[key] = value;
+    }
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) {
+      continue;
+    }
+    element.append(child instanceof Node ? child : String(child));
+  }
+  return element;
+}
+
+function icon(name) {
+  return h("i", { class: `pi ${name}`, "aria-hidden": "true" });
+}
+
+function button(label, iconName, onClick, { disabled = false, kind = "", title, test } = {}) {
+  return h("button", {
+    type: "button", class: `batch-runner-button ${kind}`.trim(), disabled, title,
+    dataset: test ? { test } : undefined, onClick,
+  }, iconName ? icon(iconName) : null, label ? h("span", {}, label) : null);
+}
+
+// Replaces CONTAINER's children by ITEMS, reusing a child whose key and
+// signature are unchanged, so frequent progress updates do not rebuild
+// buttons or images the user is looking at.
+function patchChildren(container, items) {
+  const existing = new Map();
+  for (const child of container.children) {
+    existing.set(child.dataset.key, child);
+  }
+  const wanted = items.map(({ key, signature, build }) => {
+    const old = existing.get(key);
+    if (old && old.batchRunnerSignature === signature) {
+      return old;
+    }
+    const fresh = build();
+    fresh.dataset.key = key;
+    fresh.batchRunnerSignature = signature;
+    return fresh;
+  });
+  wanted.forEach((child, index) => {
+    if (container.children[index] !== child) {
+      container.insertBefore(child, container.children[index] ?? null);
+    }
+  });
+  while (container.children.length > wanted.length) {
+    container.lastElementChild.remove();
+  }
+}
+
+// Formatting
+
+export function formatDuration(seconds) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) {
+    return null;
+  }
+  const whole = Math.max(0, Math.round(seconds));
+  if (whole < 60) {
+    return `${whole} s`;
+  }
+  if (whole < 3600) {
+    return `${Math.round(whole / 60)} min`;
+  }
+  return `${Math.floor(whole / 3600)} h ${Math.round((whole % 3600) / 60)} min`;
+}
+
+export function formatRate(rate) {
+  if (!rate || !Number.isFinite(rate)) {
+    return null;
+  }
+  return rate >= 1 ? `${rate.toFixed(1)} jobs/s` : `${(rate * 60).toFixed(1)} jobs/min`;
+}
+
+function formatTime(epochSeconds) {
+  if (!epochSeconds) {
+    return "";
+  }
+  return new Date(epochSeconds * 1000).toLocaleString();
+}
+
+function formatValue(value) {
+  if (value === null || value === undefined) {
+    return "(empty)";
+  }
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}
+
+// "Row 5 (tote-002), column blur: ..." with what the problem record holds.
+export function describeProblem(problem) {
+  const place = [];
+  if (problem.row !== undefined && problem.row !== null) {
+    place.push(problem.row_id ? `Row ${problem.row} (${problem.row_id})` : `Row ${problem.row}`);
+  } else if (problem.file) {
+    place.push(problem.file);
+  }
+  if (problem.column) {
+    place.push(`column ${problem.column}`);
+  }
+  let text = place.length ? `${place.join(", ")}: ${problem.message}` : problem.message;
+  if (problem.value !== undefined && problem.value !== null) {
+    text += `. Value: ${formatValue(problem.value)}`;
+  }
+  if (problem.allowed) {
+    text += `. Allowed: ${problem.allowed}`;
+  }
+  return text;
+}
+
+// Panel
+
+// Builds the panel's fixed layout in ROOT and returns a view with draw(state, topic).
+export function mountPanel(root, handlers) {
+  const sections = {
+    source: h("section", { class: "batch-runner-section", dataset: { section: "source" } }),
+    preview: h("section", { class: "batch-runner-section", dataset: { section: "preview" } }),
+    options: h("section", { class: "batch-runner-section", dataset: { section: "options" } }),
+    actions: h("section", { class: "batch-runner-section batch-runner-actions", dataset: { section: "actions" } }),
+    runs: h("section", { class: "batch-runner-section", dataset: { section: "runs" } }),
+  };
+  const optionInputs = buildOptions(sections.options, handlers);
+  const runList = h("div", { class: "batch-runner-run-list" });
+  const runMessage = h("div");
+  sections.runs.append(
+    h("div", { class: "batch-runner-heading" }, h("h3", {}, "Runs"),
+      button("", "pi-refresh", handlers.onRefreshRuns, { kind: "batch-runner-icon-button", title: "Reload runs from the server" })),
+    runMessage, runList);
+
+  const panel = h("div", { class: "batch-runner-panel" },
+    h("div", { class: "batch-runner-title" }, icon("pi-list"), h("h2", {}, "Batch runner")),
+    Object.values(sections));
+  root.replaceChildren(panel);
+
+  return {
+    panel,
+    draw(state, topic) {
+      if (!topic || topic === "sources") {
+        drawSource(sections.source, state, handlers);
+      }
+      if (!topic || topic === "preview") {
+        drawPreview(sections.preview, state);
+      }
+      if (!topic || topic === "form") {
+        syncOptions(optionInputs, state);
+      }
+      if (!topic || topic === "preview" || topic === "form" || topic === "sources") {
+        drawActions(sections.actions, state, handlers);
+      }
+      if (!topic || topic === "runs") {
+        drawRuns(runList, runMessage, state, handlers);
+      }
+    },
+  };
+}
+
+// Source
+
+function drawSource(section, state, handlers) {
+  const choice = state.sourceChoice;
+  const select = h("select", {
+    class: "batch-runner-input", id: "batch-runner-source",
+    onChange: (event) => handlers.onChooseSource(event.target.value),
+  });
+  if (choice === null) {
+    select.append(h("option", { value: "__none__", disabled: true, selected: true }, "Choose a job file..."));
+  }
+  select.append(h("option", { value: GRAPH_SOURCE, selected: choice === GRAPH_SOURCE, disabled: !state.graphHasSource },
+    state.graphHasSource ? "Batch Source node in the graph" : "Batch Source node in the graph (none in this workflow)"));
+  const files = [...state.sources.files];
+  if (choice && !files.includes(choice)) {
+    files.unshift(choice);
+  }
+  for (const file of files) {
+    select.append(h("option", { value: file, selected: choice === file }, file));
+  }
+
+  const extensions = (state.sources.extensions.length ? state.sources.extensions : [".csv", ".tsv", ".xlsx", ".json", ".jsonl"]).join(",");
+  const fileInput = h("input", {
+    type: "file", accept: extensions, class: "batch-runner-hidden", dataset: { test: "upload-input" },
+    onChange: (event) => {
+      const [file] = event.target.files ?? [];
+      if (file) {
+        handlers.onUpload(file);
+      }
+    },
+  });
+
+  section.replaceChildren(
+    h("h3", {}, "Job file"),
+    h("div", { class: "batch-runner-row" }, select,
+      button("", "pi-refresh", handlers.onRefreshSources, {
+        kind: "batch-runner-icon-button", title: "Reload the list of job files in the input folder",
+      })),
+    h("div", { class: "batch-runner-row" },
+      button(state.upload.busy ? "Uploading..." : "Upload file", "pi-upload", () => fileInput.click(), {
+        disabled: state.upload.busy, title: `Upload a job file (${extensions}) into ComfyUI's input folder`,
+      }),
+      button("Preview", "pi-eye", handlers.onPreview, {
+        disabled: state.sourceChoice === null || state.preview.status === "loading", test: "preview",
+      }),
+      fileInput),
+    state.sources.error ? h("p", { class: "batch-runner-error" }, `Could not list job files: ${state.sources.error}`) : null,
+    state.upload.error ? h("p", { class: "batch-runner-error" }, state.upload.error) : null,
+    choice === null ? h("p", { class: "batch-runner-hint" },
+      "This workflow has no Batch Source node: choose or upload a job file. Columns named ",
+      h("code", {}, "<node title>.<input>"), " set that input directly.") : null,
+  );
+}
+
+// Preview
+
+function drawPreview(section, state) {
+  const { preview } = state;
+  const heading = h("h3", {}, "Preview");
+  if (preview.status === "idle") {
+    section.replaceChildren(heading, h("p", { class: "batch-runner-hint" },
+      "Preview checks every row against the workflow and shows the values the first rows will use."));
+    return;
+  }
+  if (preview.status === "loading" && !preview.result) {
+    section.replaceChildren(heading, h("p", { class: "batch-runner-hint" }, icon("pi-spin pi-spinner"), " Checking every row..."));
+    return;
+  }
+  if (preview.status === "failed") {
+    section.replaceChildren(heading, h("p", { class: "batch-runner-error", dataset: { test: "preview-error" } }, preview.error),
+      drawProblems(preview.problems, preview.problems.length));
+    return;
+  }
+
+  const result = preview.result;
+  const source = result.source ?? {};
+  const format = [source.format, source.encoding, source.delimiter ? `delimiter ${JSON.stringify(source.delimiter)}` : null,
+    source.sheet ? `sheet ${source.sheet}` : null].filter(Boolean).join(", ");
+  section.replaceChildren(
+    heading,
+    h("p", { class: "batch-runner-summary", dataset: { test: "preview-summary" } },
+      h("strong", {}, `${result.count} rows`), `, ${result.columns.length} columns`, format ? ` (${format})` : "",
+      preview.status === "loading" ? " - checking again..." : ""),
+    h("div", { class: "batch-runner-chips" }, result.columns.map((column) =>
+      h("span", { class: "batch-runner-chip", title: result.column_types?.[column] ?? "" }, column))),
+    (source.notes ?? []).map((note) => h("p", { class: "batch-runner-warning" }, note)),
+    drawProblems(preview.problems, result.problem_count ?? preview.problems.length),
+    result.jobs.length ? h("h4", {}, `First ${result.jobs.length} rows as they will run`) : null,
+    result.jobs.map(drawJob),
+  );
+}
+
+function drawProblems(problems, total) {
+  if (!problems?.length) {
+    return null;
+  }
+  const errors = problems.filter((problem) => (problem.severity ?? "error") === "error").length;
+  const warnings = problems.length - errors;
+  const counts = [errors ? `${errors} errors` : null, warnings ? `${warnings} warnings` : null].filter(Boolean).join(", ");
+  return h("div", { class: "batch-runner-problems", dataset: { test: "problems" } },
+    h("p", { class: errors ? "batch-runner-error" : "batch-runner-warning" },
+      counts, total > problems.length ? ` (first ${problems.length} of ${total} shown)` : ""),
+    h("ul", {}, problems.map((problem) => h("li", {
+      class: (problem.severity ?? "error") === "error" ? "batch-runner-error" : "batch-runner-warning",
+    }, describeProblem(problem)))));
+}
+
+function drawJob(job) {
+  const rows = (job.inputs ?? []).map((input) => h("tr", {},
+    h("td", { title: `node ${input.node_id}` }, input.node),
+    h("td", {}, input.input),
+    h("td", { class: "batch-runner-value" }, formatValue(input.value)),
+    h("td", { class: "batch-runner-muted" }, input.column ?? "template")));
+  return h("details", { class: "batch-runner-job", open: job.row === 1 },
+    h("summary", {}, `Row ${job.row}`, h("span", { class: "batch-runner-muted" }, ` ${job.row_id}`)),
+    rows.length ? h("table", { class: "batch-runner-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Node"), h("th", {}, "Input"), h("th", {}, "Value"), h("th", {}, "Column"))),
+      h("tbody", {}, rows)) : h("p", { class: "batch-runner-hint" }, "No input of the graph reads this row."));
+}
+
+// Options
+
+function field(label, control, hint) {
+  return h("label", { class: "batch-runner-field" }, h("span", {}, label), control,
+    hint ? h("small", { class: "batch-runner-muted" }, hint) : null);
+}
+
+function buildOptions(section, handlers) {
+  const inputs = {};
+  const onInput = (key) => (event) => {
+    const target = event.target;
+    handlers.onOptionChange(key, target.type === "checkbox" ? target.checked : target.value);
+  };
+  const text = (key, props = {}) => {
+    inputs[key] = h("input", { class: "batch-runner-input", name: key, onInput: onInput(key), onChange: onInput(key), ...props });
+    return inputs[key];
+  };
+  const choice = (key, choices) => {
+    inputs[key] = h("select", { class: "batch-runner-input", name: key, onChange: onInput(key) },
+      choices.map(([value, label]) => h("option", { value }, label)));
+    return inputs[key];
+  };
+
+  const problems = h("div", { class: "batch-runner-form-problems" });
+  section.append(
+    h("h3", {}, "Options"),
+    h("div", { class: "batch-runner-grid" },
+      field("Run name", text("name", { type: "text", maxLength: 100 }), "Folder in the output directory"),
+      field("Seed", choice("seed_mode", SEED_MODES)),
+      field("Retries", text("retries", { type: "number", min: 0, step: 1 })),
+      field("Timeout (s)", text("timeout", { type: "number", min: 1, placeholder: "none" })),
+      field("Order", choice("ordering", ORDERINGS)),
+      field("Test first N rows", text("limit", { type: "number", min: 1, step: 1, placeholder: "all rows" }),
+        "The run pauses after N jobs"),
+      field("Start at", text("start_at", { type: "datetime-local" }), "Empty starts now"),
+      field("Webhook URL", text("webhook_url", { type: "url", placeholder: "https://..." }), "Receives progress as JSON")),
+    h("details", { class: "batch-runner-more" }, h("summary", {}, "More options"),
+      h("div", { class: "batch-runner-grid" },
+        field("ID column", text("id_column", { type: "text", placeholder: "id" }), "When the graph has no Batch Source node"),
+        field("Seed column", text("seed_column", { type: "text", placeholder: "seed" })),
+        field("Retry delay (s)", text("retry_delay", { type: "number", min: 0, placeholder: "2" })),
+        field("New seed on retry", text("retry_new_seed", { type: "checkbox" })))),
+    problems);
+  inputs.problems = problems;
+  return inputs;
+}
+
+// Writes the state's form into the inputs, except the one the user is typing in.
+function syncOptions(inputs, state) {
+  for (const [key, value] of Object.entries(state.form)) {
+    const input = inputs[key];
+    if (!input || input === document.activeElement) {
+      continue;
+    }
+    if (input.type === "checkbox") {
+      input.checked = Boolean(value);
+    } else if (key === "name") {
+      input.value = value || state.defaultName;
+    } else {
+      input.value = value;
+    }
+  }
+  inputs.problems.replaceChildren(...state.formProblems.map((problem) => h("p", { class: "batch-runner-error" }, problem)));
+}
+
+function drawActions(section, state, handlers) {
+  const count = state.preview.result?.count;
+  const limit = Number(state.form.limit);
+  let label = "Run";
+  if (state.starting) {
+    label = "Starting...";
+  } else if (count !== undefined && state.preview.status === "ready") {
+    label = limit > 0 && limit < count ? `Run first ${limit} of ${count} jobs` : `Run ${count} jobs`;
+  }
+  let hint = null;
+  if (state.sourceChoice === null) {
+    hint = "Choose a job file first.";
+  } else if (state.preview.status === "failed" || hasErrors(state.preview.problems)) {
+    hint = "Fix the errors in the preview, then preview again.";
+  }
+  section.replaceChildren(
+    button(label, "pi-play", handlers.onRun, { disabled: !state.canRun, kind: "batch-runner-primary", test: "run" }),
+    hint ? h("span", { class: "batch-runner-hint" }, hint) : null);
+}
+
+// Runs
+
+function drawRuns(list, message, state, handlers) {
+  const runs = state.sortedRuns();
+  const notes = [];
+  if (state.runsError) {
+    notes.push(h("p", { class: "batch-runner-error" }, state.runsError));
+  }
+  if (!runs.length) {
+    notes.push(h("p", { class: "batch-runner-hint" }, "No runs yet."));
+  } else if (runs.length > MAX_RUNS_SHOWN) {
+    notes.push(h("p", { class: "batch-runner-hint" }, `The newest ${MAX_RUNS_SHOWN} of ${runs.length} runs are shown.`));
+  }
+  message.replaceChildren(...notes);
+
+  patchChildren(list, runs.slice(0, MAX_RUNS_SHOWN).map((run) => {
+    const failures = state.failures.get(run.run_id);
+    const pending = [...state.pendingActions].filter((key) => key.startsWith(`${run.run_id}:`)).sort().join();
+    return {
+      key: run.run_id,
+      signature: JSON.stringify([run, failures, pending]),
+      build: () => drawRun(run, failures, state, handlers),
+    };
+  }));
+}
+
+function drawRun(run, failures, state, handlers) {
+  const counts = run.counts ?? {};
+  const total = counts.total || 0;
+  const finished = (counts.done ?? 0) + (counts.skipped ?? 0);
+  const failed = (counts.failed ?? 0) + (counts.suspect ?? 0);
+  const percent = (part) => (total ? `${(100 * part) / total}%` : "0%");
+
+  const stats = [`${finished} / ${total} done`];
+  if (counts.skipped) {
+    stats.push(`${counts.skipped} already complete`);
+  }
+  if (counts.failed) {
+    stats.push(`${counts.failed} failed`);
+  }
+  if (counts.suspect) {
+    stats.push(`${counts.suspect} suspect`);
+  }
+  if (!FINAL_STATES.has(run.state)) {
+    if (counts.queued) {
+      stats.push(`${counts.queued} queued`);
+    }
+    const rate = formatRate(run.rate);
+    const eta = formatDuration(run.eta_seconds);
+    if (rate) {
+      stats.push(rate);
+    }
+    if (eta && run.state === "running") {
+      stats.push(`about ${eta} left`);
+    }
+  }
+
+  return h("article", { class: `batch-runner-run batch-runner-state-${run.state}`, dataset: { runId: run.run_id } },
+    h("div", { class: "batch-runner-run-head" },
+      h("strong", { class: "batch-runner-run-name", title: run.folder ?? "" }, run.name ?? run.run_id),
+      h("span", { class: `batch-runner-badge batch-runner-badge-${run.state}`, dataset: { test: "run-state" } }, run.state)),
+    h("div", { class: "batch-runner-muted" }, formatTime(run.created_at), run.source ? ` - ${run.source.split(/[\\/]/).pop()}` : ""),
+    run.note ? h("p", { class: "batch-runner-note" }, run.note) : null,
+    h("div", {
+      class: "batch-runner-progress", role: "progressbar", "aria-valuemin": "0",
+      "aria-valuemax": String(total), "aria-valuenow": String(finished),
+    },
+    h("div", { class: "batch-runner-progress-done", style: `width: ${percent(finished)}` }),
+    h("div", { class: "batch-runner-progress-failed", style: `width: ${percent(failed)}` })),
+    h("div", { class: "batch-runner-stats", dataset: { test: "run-stats" } }, stats.join(" - ")),
+    drawRunButtons(run, failed, state, handlers),
+    drawThumbnails(run, state),
+    drawFailures(run, failures, state, handlers),
+    drawManifestLinks(run, state));
+}
+
+function drawRunButtons(run, failed, state, handlers) {
+  const busy = (action) => state.pendingActions.has(`${run.run_id}:${action}`);
+  const control = (label, iconName, action, kind = "") =>
+    button(label, iconName, () => handlers.onControl(run.run_id, action), { disabled: busy(action), kind, test: action });
+  const buttons = [];
+  if (run.state === "scheduled") {
+    buttons.push(control("Start now", "pi-play", "resume"), control("Pause", "pi-pause", "pause"));
+  } else if (run.state === "running") {
+    buttons.push(control("Pause", "pi-pause", "pause"));
+  } else if (run.state === "paused") {
+    buttons.push(control("Resume", "pi-play", "resume"));
+  }
+  if (!FINAL_STATES.has(run.state) && run.state !== "cancelling") {
+    buttons.push(control("Cancel", "pi-times", "cancel", "batch-runner-danger"));
+  }
+  if (run.state === "cancelling") {
+    buttons.push(control("Stop now", "pi-stop", "stop", "batch-runner-danger"));
+  }
+  if (failed && run.state !== "running" && run.state !== "cancelling") {
+    buttons.push(control("Retry failed", "pi-replay", "retry-failed"));
+  }
+  return buttons.length ? h("div", { class: "batch-runner-row" }, buttons) : null;
+}
+
+function drawThumbnails(run, state) {
+  const images = [];
+  for (const output of run.latest_outputs ?? []) {
+    for (const file of output.files ?? []) {
+      if (IMAGE_EXTENSIONS.test(file)) {
+        images.push({ rowId: output.row_id, file });
+      }
+    }
+  }
+  if (!images.length) {
+    return null;
+  }
+  return h("div", { class: "batch-runner-thumbnails" }, images.slice(-8).map(({ rowId, file }) => {
+    const url = state.api.imageUrl(run.run_id, file);
+    return h("a", { href: url, target: "_blank", rel: "noopener", title: `${rowId}: ${file}` },
+      h("img", { src: url, alt: rowId, loading: "lazy" }));
+  }));
+}
+
+function drawFailures(run, failures, state, handlers) {
+  if (!failures) {
+    return null;
+  }
+  if (failures.error) {
+    return h("p", { class: "batch-runner-error" }, `Could not load the failed rows: ${failures.error}`);
+  }
+  if (!failures.rows.length) {
+    return null;
+  }
+  const shown = failures.rows.slice(0, MAX_FAILED_ROWS_SHOWN);
+  return h("details", { class: "batch-runner-failures", open: true, dataset: { test: "failures" } },
+    h("summary", {}, `Failed rows (${failures.rows.length})`),
+    h("ul", {}, shown.map((row) => {
+      const error = row.error ?? {};
+      const where = error.node_type ? ` in ${error.node_type} (node ${error.node_id})` : "";
+      const attempts = row.attempts === 1 ? "1 attempt" : `${row.attempts} attempts`;
+      return h("li", { class: row.status === "suspect" ? "batch-runner-warning" : "batch-runner-error" },
+        h("strong", {}, `Row ${row.row} (${row.row_id})`), ` ${row.status}${where}, ${attempts}: `,
+        error.message ?? "no error message");
+    })),
+    failures.rows.length > shown.length
+      ? h("p", { class: "batch-runner-hint" }, `${failures.rows.length - shown.length} more in the manifest.`) : null);
+}
+
+function drawManifestLinks(run, state) {
+  const counts = run.counts ?? {};
+  const recorded = (counts.done ?? 0) + (counts.failed ?? 0) + (counts.suspect ?? 0);
+  if (!recorded) {
+    return null;
+  }
+  return h("div", { class: "batch-runner-links" }, "Manifest: ",
+    h("a", { href: state.api.manifestUrl(run.run_id, "csv"), download: "", dataset: { test: "manifest-csv" } }, "CSV"),
+    " ",
+    h("a", { href: state.api.manifestUrl(run.run_id, "jsonl"), download: "", dataset: { test: "manifest-jsonl" } }, "JSONL"));
+}

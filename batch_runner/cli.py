@@ -4,8 +4,8 @@
 
 Standard library only, so it runs with any Python 3.10+ and a copy of this
 repository, and talks to a ComfyUI on another machine over HTTP. Progress goes
-to stderr, the final result to stdout, and the exit status tells a script
-how the run ended (see ExitCode).
+to stderr, the final result to stdout, and the exit status reports to a
+script how the run ended (see ExitCode).
 """
 
 from __future__ import annotations
@@ -31,8 +31,10 @@ from .problems import Problem, Severity
 
 DEFAULT_SERVER = "http://127.0.0.1:8188"
 POLL_TIMEOUT = 30.0  # seconds for one status request
-START_TIMEOUT = 600.0  # seconds for an upload or a start: the server checks every row before it answers
+START_TIMEOUT = 600.0  # seconds for an upload or a start, because the server checks every row before it responds
 RECONNECT_GRACE = 60.0  # seconds of lost connection tolerated while following, e.g. a network blip
+# HTTP statuses seen while ComfyUI restarts: the run is not reloaded yet, or a proxy has no backend.
+TRANSIENT_STATUSES = {404, 502, 503, 504}
 REPORT_INTERVAL = 30.0  # seconds between progress lines when stderr is not a terminal
 MAX_FAILED_SHOWN = 20
 MIN_BAR_WIDTH = 10  # characters
@@ -45,7 +47,7 @@ class ExitCode(IntEnum):
     REJECTED = 2  # bad arguments or files, validation problems, an unknown run or a conflicting run
     PAUSED = 3  # the run is paused, e.g. after --limit; resume it to run the rest
     UNREACHABLE = 4  # no connection to the server
-    SERVER_ERROR = 5  # the server answered with an error status (5xx) or not with the batch runner's JSON
+    SERVER_ERROR = 5  # the server responded with an error status (5xx) or not with the batch runner's JSON
     INTERRUPTED = 130  # Ctrl+C while following; the run goes on on the server
 
 
@@ -85,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", parents=[server], help="show one run in detail, or list all runs")
     status.add_argument("run_id", nargs="?", metavar="RUN_ID", help="run name; leave out to list every run")
-    status.add_argument("--json", action="store_true", help="print the server's JSON answer instead of text")
+    status.add_argument("--json", action="store_true", help="print the server's JSON response instead of text")
 
     resume = commands.add_parser("resume", parents=[server, follow], help="resume a paused run and follow it")
     resume.add_argument("run_id", metavar="RUN_ID")
@@ -105,13 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_run_arguments(run: argparse.ArgumentParser) -> None:
+    # What to run
     run.add_argument("--workflow", required=True, type=Path, metavar="FILE",
                      help="the workflow in API format (ComfyUI menu: Export (API))")
     run.add_argument("--name", required=True,
                      help="run name, which is also the output folder; a rerun under the same name skips the "
                           "rows already done")
     run.add_argument("--source", type=Path, metavar="FILE",
-                     help="job file (CSV, TSV, XLSX or JSON) to upload into ComfyUI's input folder and use "
+                     help="job file (CSV, TSV, XLSX, JSON or JSONL) to upload into ComfyUI's input folder and use "
                           "instead of the file named in the Batch Source node")
     run.add_argument("--overwrite-source", action="store_true",
                      help="replace an input file of the same name; by default a differing file is kept and the "
@@ -119,6 +122,8 @@ def _add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--ui-workflow", type=Path, metavar="FILE",
                      help="the same workflow saved in UI format, embedded into each image so that it opens "
                           "with its layout")
+
+    # Run options, sent as the request's "options"
     run.add_argument("--retries", type=int, metavar="N", help="extra attempts for a failed row (server default: 2)")
     run.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
                      help="seconds one job may run before it is interrupted and counted as a failed attempt "
@@ -212,13 +217,13 @@ def _is_ui_workflow(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("nodes"), list) and isinstance(data.get("links"), list)
 
 
-def _read_json(path: Path, what: str) -> Any:
+def _read_json(path: Path, file_kind: str) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CommandError(f"{what} file not found: {path}") from None
+        raise CommandError(f"{file_kind} file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise CommandError(f"cannot read {what} file {path}: {error}") from None
+        raise CommandError(f"cannot read {file_kind} file {path}: {error}") from None
     except json.JSONDecodeError as error:
         raise CommandError(f"{path} is not valid JSON: {error.msg} at line {error.lineno}, "
                            f"column {error.colno}") from None
@@ -244,7 +249,12 @@ def describe_counts(summary: dict[str, Any]) -> str:
 def describe_rate(summary: dict[str, Any]) -> str:
     rate = summary.get("rate")
     eta = summary.get("eta_seconds")
-    speed = "rate unknown" if not rate else f"{rate:.2f} jobs/s" if rate >= 1 else f"{rate * 60:.1f} jobs/min"
+    if not rate:
+        speed = "rate unknown"
+    elif rate >= 1:
+        speed = f"{rate:.2f} jobs/s"
+    else:
+        speed = f"{rate * 60:.1f} jobs/min"
     if eta is None or summary["state"] != "running":
         return speed
     return f"{speed}, ETA {format_duration(eta)}"
@@ -344,20 +354,24 @@ def render_line(summary: dict[str, Any]) -> str:
 def follow(client: BatchClient, run_id: str, display: ProgressDisplay | None, interval: float) -> dict[str, Any]:
     """Poll the run until it ends or pauses and return its last summary.
 
-    A lost connection is retried for RECONNECT_GRACE seconds before the
-    error is raised, so a short network blip does not end a night's run.
+    A lost connection is retried for RECONNECT_GRACE seconds before the error
+    is raised, so a network blip or a quick ComfyUI restart does not end a
+    night's run. A 404 counts as part of a restart: the run was found before,
+    and the server lists it again once it has reloaded the run folders.
     """
     last_contact = time.monotonic()
     warned = False
     while True:
         try:
             summary = client.run(run_id)
-        except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException):
+        except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException, ApiError) as error:
+            if isinstance(error, ApiError) and error.status not in TRANSIENT_STATUSES:
+                raise
             if time.monotonic() - last_contact > RECONNECT_GRACE:
                 raise
             if display and not warned:
-                display.message(f"Lost the connection to {client.base}; retrying for up to "
-                                f"{RECONNECT_GRACE:g} s")
+                display.message(f"Lost the connection to {client.base}, or the run is not listed while ComfyUI "
+                                f"restarts; retrying for up to {RECONNECT_GRACE:g} s")
                 warned = True
             time.sleep(interval)
             continue
@@ -385,7 +399,7 @@ def finish_following(client: BatchClient, summary: dict[str, Any], args: argpars
     print(f"Output folder on the server: {final['folder']}", file=out)
 
     if final["counts"]["failed"] or final["counts"]["suspect"]:
-        _print_failed_rows(client.run(final["run_id"]).get("failed_rows", []), out)
+        _print_failed_rows(client.run(final["run_id"]), out)
         print(f"Queue them again with: python -m batch_runner retry-failed {_shell_word(final['run_id'])}",
               file=out)
     if final["state"] == "paused":
@@ -393,14 +407,17 @@ def finish_following(client: BatchClient, summary: dict[str, Any], args: argpars
     return exit_code_for(final)
 
 
-def _print_failed_rows(rows: list[dict[str, Any]], out: TextIO) -> None:
-    print(f"Failed rows ({len(rows)}):", file=out)
+def _print_failed_rows(run: dict[str, Any], out: TextIO) -> None:
+    """Print the first MAX_FAILED_SHOWN failed or suspect rows of RUN, as the run route lists them."""
+    rows = run.get("failed_rows", [])
+    total = max(len(rows), run["counts"]["failed"] + run["counts"]["suspect"])
+    print(f"Failed rows ({total}):", file=out)
     for row in rows[:MAX_FAILED_SHOWN]:
         error = row.get("error") or {}
         print(f"  row {row['row']} (id {row['row_id']}), {row['status']} after {row['attempts']} attempt(s): "
               f"{error.get('message', 'no error message')}", file=out)
-    if len(rows) > MAX_FAILED_SHOWN:
-        print(f"  ... and {len(rows) - MAX_FAILED_SHOWN} more; see the run's manifest.csv", file=out)
+    if total > MAX_FAILED_SHOWN:
+        print(f"  ... and {total - MAX_FAILED_SHOWN} more; see the run's manifest.csv", file=out)
 
 
 def format_duration(seconds: float) -> str:
@@ -415,6 +432,7 @@ def format_duration(seconds: float) -> str:
 
 
 def _shell_word(text: str) -> str:
+    # Run names contain only letters, digits, spaces, '_', '-' and '.', so quoting spaces is enough.
     return f'"{text}"' if " " in text else text
 
 
@@ -489,7 +507,7 @@ def _print_run(run: dict[str, Any], out: TextIO) -> None:
     for label, value in lines:
         print(f"{label + ':':<10}{value}", file=out)
     if run.get("failed_rows"):
-        _print_failed_rows(run["failed_rows"], out)
+        _print_failed_rows(run, out)
 
 
 def _print_run_table(runs: list[dict[str, Any]], server: str, out: TextIO) -> None:
@@ -533,7 +551,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], ExitCode]] = 
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run one command and return its exit status; errors are printed to ERR, never raised."""
+    """Run one command and return its exit status.
+
+    Failures of the request or the run are printed to ERR as one message. Invalid
+    arguments end the program through argparse, with status 2.
+    """
     out = out or sys.stdout
     err = err or sys.stderr
     args = build_parser().parse_args(argv)
@@ -547,7 +569,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         code = ExitCode.SERVER_ERROR if error.status >= 500 else ExitCode.REJECTED
         print(f"error: the server rejected the request (HTTP {error.status}): {error.message}", file=err)
         if error.status == 404 and error.message.startswith("404: Not Found"):
-            # aiohttp's own answer for an unknown route, not the extension's "no run named ..." error.
+            # aiohttp's own response for an unknown route, not the extension's "no run named ..." error.
             print(f"{args.server} has no /batch-runner/ routes; is the Batch Runner extension installed "
                   f"there?", file=err)
         return int(code)
@@ -557,7 +579,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
               f"--server or COMFYUI_URL points to it.", file=err)
         return int(ExitCode.UNREACHABLE)
     except json.JSONDecodeError:
-        print(f"error: {args.server} answered with something other than JSON; is it a ComfyUI with the "
+        print(f"error: {args.server} responded with something other than JSON; is it a ComfyUI with the "
               f"Batch Runner extension installed?", file=err)
         return int(ExitCode.SERVER_ERROR)
     except KeyboardInterrupt:

@@ -10,7 +10,7 @@ from typing import Any
 
 from .naming import safe_component
 from .problems import Problem
-from .quality import DEFAULT_MAX_BYTES, DEFAULT_MIN_BYTES, DEFAULT_UNIFORM_THRESHOLD
+from .quality_settings import DEFAULT_MAX_BYTES, DEFAULT_MIN_BYTES, DEFAULT_UNIFORM_THRESHOLD
 
 
 class SeedMode(str, Enum):

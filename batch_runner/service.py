@@ -141,6 +141,10 @@ class BatchService:
     def _source_reference(self, request: RunRequest) -> tuple[str, dict[str, Any]]:
         sources = nodes_of_class(request.prompt, node_ids.SOURCE)
         node_inputs = request.prompt[sources[0]].get("inputs", {}) if sources else {}
+        if sources and request.options.source:
+            # The option names the file this batch reads, so the node says so too: its
+            # file widget is what ComfyUI validates and what history records.
+            node_inputs["file"] = request.options.source
         name = request.options.source or node_inputs.get("file")
         if not isinstance(name, str) or not name:
             raise BatchValidationError([Problem(

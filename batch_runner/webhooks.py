@@ -2,7 +2,10 @@
 
 One JSON body suits Slack and Discord incoming webhooks and other receivers at once:
 `text` (Slack) and `content` (Discord) carry the same one-line message, and
-`batch_runner` carries the event name and the run summary.
+`batch_runner` carries the event name and the run summary. The message stays far
+below Discord's 2000-character limit for `content`.
+NOTE: the tests post to local receivers only. That Slack and Discord accept the
+keys they do not use is assumed, not tested.
 
 Posts are sent by one background thread from a bounded queue, so a slow or
 hanging receiver never delays the engine. Webhook URLs contain secrets, so
@@ -11,6 +14,7 @@ logs name only the host.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import queue
@@ -29,16 +33,17 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 5.0  # seconds that connecting, or waiting for the answer's next bytes, may take
+DEFAULT_TIMEOUT = 5.0  # seconds that connecting, or waiting for the response's next bytes, may take
 DEFAULT_MAX_PENDING = 100  # posts waiting in the queue; newer ones are dropped beyond this
 DEFAULT_CHECKPOINT_JOBS = 10  # the early "first jobs finished" message, when the run has no limit
 FAILURE_LOG_INTERVAL = 300.0  # seconds between log lines about failures to one host
-# Discord's edge rejects urllib's default User-Agent with 403, so the extension names itself.
+# Cloudflare in front of Discord rejects urllib's default User-Agent (Python-urllib/3.x) with
+# 403 and "error code: 1010", so the extension names itself.
 USER_AGENT = f"ComfyUI-Batch-Runner/{__version__}"
 
 
 class NotifiableRun(Protocol):
-    """What the notifier reads from a run: its id, its options and its summary."""
+    """The part of a run that the notifier reads: its id, options and summary."""
 
     @property
     def run_id(self) -> str: ...
@@ -50,7 +55,7 @@ class NotifiableRun(Protocol):
 
 @dataclass
 class _RunProgress:
-    """Which notifications one run has had since it started on this server."""
+    """Notifications already sent for one run since it started on this server."""
 
     started: bool = False
     checkpoint: bool = False
@@ -96,7 +101,7 @@ class WebhookNotifier:
         self._failures: dict[str, _HostFailures] = {}
         self._failures_lock = threading.Lock()
 
-    # Engine events, on the event loop: decide and enqueue, never wait
+    # Engine events arrive on the event loop, so they only decide and enqueue. Nothing here blocks.
 
     def __call__(self, event: str, run: NotifiableRun, details: dict[str, Any]) -> None:
         url = run.options.webhook_url
@@ -176,14 +181,24 @@ class WebhookNotifier:
     # Sender thread
 
     def _send_loop(self) -> None:
+        # NOTE: posts go out one at a time, so a hanging receiver delays the posts of other
+        # runs behind it by up to `timeout` seconds each, and a long backlog gets dropped.
         while True:
             post = self._queue.get()
             if post is None:
                 return
-            self._send(post)
+            try:
+                self._send(post)
+            except Exception as error:  # the thread must outlive one bad post, or every later one is lost
+                # No traceback: its messages could quote the URL and its secret.
+                logger.error("Run %s: webhook post to %s failed unexpectedly with %s", post.run_id,
+                             _host(post.url), type(error).__name__)
 
     def _send(self, post: _Post) -> bool:
-        """POST one notification and return whether the receiver accepted it; never raises."""
+        """POST one notification and return whether the receiver accepted it.
+
+        Network and HTTP errors are recorded for the throttled log, not raised.
+        """
         host = _host(post.url)
         request = urllib.request.Request(post.url, data=post.body, method="POST", headers={
             "Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT})
@@ -201,9 +216,9 @@ class WebhookNotifier:
             self._record_failure(post.run_id, host, f"cannot connect: {error.reason}")
             return False
         except TimeoutError:
-            self._record_failure(post.run_id, host, f"no answer within {self.timeout:g} s")
+            self._record_failure(post.run_id, host, f"timed out after {self.timeout:g} s waiting for the response")
             return False
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, http.client.HTTPException) as error:
             # str(error) of these may quote the URL, so only the type is logged.
             self._record_failure(post.run_id, host, f"{type(error).__name__} while posting")
             return False

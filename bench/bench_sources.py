@@ -4,9 +4,10 @@ Run from the repository root:
 
     .runtime/venv/bin/python bench/bench_sources.py
 
-Timings are taken without tracemalloc, then each step is repeated under
-tracemalloc for peak Python allocations. RSS figures come from psutil when it
-is installed. The input files are generated in a temporary folder and deleted.
+Each CSV step is timed several times without tracemalloc, then run once more
+under tracemalloc for peak Python allocations. RSS figures come from psutil
+when it is installed. The input files are generated in a temporary folder and
+deleted.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import csv
 import gc
 import json
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -48,7 +50,8 @@ STYLES = ["studio", "cinematic", "film grain", "product shot"]
 @dataclass
 class Measurement:
     name: str
-    seconds: float
+    first_seconds: float
+    median_seconds: float
     peak_mib: float
     rss_mib: float | None
     target: str
@@ -143,13 +146,17 @@ def consume_combinations(path: Path, traced: bool) -> CombinationRun:
     )
 
 
-def measure(name: str, target: str, step: Callable[[], object]) -> Measurement:
+def measure(name: str, target: str, step: Callable[[], object], repeats: int) -> Measurement:
+    """Time `step` `repeats` times untraced (RSS growth from the first run), then once under tracemalloc."""
     gc.collect()
     rss_before = rss_mib()
-    start = time.perf_counter()
-    step()
-    seconds = time.perf_counter() - start
-    rss_after = rss_mib()
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        timings.append(time.perf_counter() - start)
+        if len(timings) == 1:
+            rss_after = rss_mib()
 
     gc.collect()
     tracemalloc.start()
@@ -158,13 +165,15 @@ def measure(name: str, target: str, step: Callable[[], object]) -> Measurement:
     tracemalloc.stop()
 
     rss_delta = rss_after - rss_before if rss_after is not None and rss_before is not None else None
-    return Measurement(name, seconds, peak / MIB, rss_delta, target)
+    return Measurement(name, timings[0], statistics.median(timings), peak / MIB, rss_delta, target)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=ROWS, help="rows in the generated CSV (default 100000)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per CSV step (default 5)")
     arguments = parser.parse_args()
+    repeats = max(1, arguments.repeats)
 
     with tempfile.TemporaryDirectory(prefix="batch-runner-bench-") as folder:
         csv_path = Path(folder) / "jobs.csv"
@@ -174,14 +183,17 @@ def main() -> None:
         csv_mib = csv_path.stat().st_size / MIB
 
         # The first load runs first, so its RSS growth is not hidden by memory a previous step kept.
-        results = [measure("load_source: parse, types, ids", "<= 3 s, <= 200 MiB", lambda: load_csv(csv_path))]
+        results = [
+            measure("load_source: parse, types, ids", "<= 3 s, <= 200 MiB", lambda: load_csv(csv_path), repeats)
+        ]
         loaded = load_csv(csv_path)
         results += [
-            measure("render a template for every row", "", lambda: render_every_row(loaded)),
+            measure("render a template for every row", "", lambda: render_every_row(loaded), repeats),
             measure(
                 "load_source + render, together",
                 "<= 3 s, <= 200 MiB",
                 lambda: render_every_row(load_csv(csv_path)),
+                repeats,
             ),
         ]
         del loaded
@@ -190,10 +202,14 @@ def main() -> None:
 
     print(f"Python {sys.version.split()[0]}, pandas {pandas.__version__}, psutil {'yes' if psutil else 'no'}")
     print(f"CSV: {arguments.rows:,} rows, {csv_mib:.1f} MiB")
-    print(f"{'step':<40} {'seconds':>8} {'traced peak MiB':>16} {'RSS growth MiB':>15}  target")
+    print(f"{'step':<34} {'first s':>8} {'median s':>9} {'traced peak MiB':>16} {'RSS growth MiB':>15}  target")
     for result in results:
         rss = f"{result.rss_mib:15.1f}" if result.rss_mib is not None else f"{'n/a':>15}"
-        print(f"{result.name:<40} {result.seconds:8.2f} {result.peak_mib:16.1f} {rss}  {result.target}")
+        print(
+            f"{result.name:<34} {result.first_seconds:8.2f} {result.median_seconds:9.2f}"
+            f" {result.peak_mib:16.1f} {rss}  {result.target}"
+        )
+    print(f"(median of {repeats} untraced runs; RSS growth measured over the first run)")
 
     print(f"Template set: {combinations.count:,} combinations")
     print(f"  first Row after load_source:  {untraced.first_row_seconds * 1000:.1f} ms (target < 1 s)")

@@ -93,4 +93,8 @@ def start_when_server_starts(runtime: BatchRuntime, auto_resume: bool) -> None:
     async def on_startup(app: Any) -> None:
         asyncio.ensure_future(runtime.restore(auto_resume=auto_resume))
 
+    async def on_cleanup(app: Any) -> None:
+        runtime.notifier.close()
+
     runtime.server.app.on_startup.append(on_startup)
+    runtime.server.app.on_cleanup.append(on_cleanup)

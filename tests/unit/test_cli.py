@@ -1,6 +1,6 @@
 """The headless command: arguments, workflow files, messages and exit statuses.
 
-A small HTTP server on 127.0.0.1 stands in for the /batch-runner/ routes, so
+A small HTTP server on 127.0.0.1 replaces the /batch-runner/ routes, so
 these tests cover what the command sends and prints. tests/integration/test_cli.py
 runs the command against a real ComfyUI.
 """
@@ -53,7 +53,7 @@ class Recorded:
 
 @dataclass
 class FakeBatchServer:
-    """Answers the few /batch-runner/ routes the command uses, from scripted summaries."""
+    """A fake of the few /batch-runner/ routes the command uses, responding with scripted summaries."""
 
     created: tuple[int, dict[str, Any]] = (201, {})
     polls: list[dict[str, Any]] = field(default_factory=list)
@@ -376,16 +376,37 @@ def test_lost_connection_while_following_exits_four(fake, workflow_file, monkeyp
     state.created = (201, summary("running"))
     original = cli.BatchClient.run
 
-    def refuse(self, run_id):
+    def connection_refused(self, run_id):
         raise ConnectionRefusedError(111, "Connection refused")
 
-    monkeypatch.setattr(cli.BatchClient, "run", refuse)
+    monkeypatch.setattr(cli.BatchClient, "run", connection_refused)
     result = start(url, workflow_file)
     monkeypatch.setattr(cli.BatchClient, "run", original)
 
     assert result.code == ExitCode.UNREACHABLE
-    assert f"Lost the connection to {url}; retrying for up to 0.2 s" in result.err
+    assert f"Lost the connection to {url}, or the run is not listed while ComfyUI restarts; retrying for up " \
+           f"to 0.2 s" in result.err
     assert f"cannot reach ComfyUI at {url}" in result.err
+
+
+def test_restart_while_following_is_ridden_out(fake, workflow_file):
+    state, url = fake
+    state.created = (201, summary("running"))
+    restored = summary("paused", done=5, note="ComfyUI restarted; resume to finish the remaining jobs")
+    # While ComfyUI restarts, the run is unknown until its folder has been reloaded.
+    state.polls = [summary("running", done=5), {"missing": True}, restored]
+    answer = state.answer
+
+    def answer_with_gap(method, path, body):
+        status, data = answer(method, path, body)
+        return (404, {"error": "no run named 'catalog'"}) if data == {"missing": True} else (status, data)
+
+    state.answer = answer_with_gap
+    result = start(url, workflow_file)
+
+    assert result.code == ExitCode.PAUSED
+    assert "retrying for up to 60 s" in result.err
+    assert "ComfyUI restarted; resume to finish the remaining jobs" in result.out
 
 
 def test_conflicting_run_exits_two(fake, workflow_file):
@@ -511,6 +532,21 @@ def test_status_of_one_run_lists_failed_rows(fake):
     assert "Jobs:     done 11, failed 1, total 12; queued 0, pending 0" in result.out
     assert "  row 7 (id cap-001), suspect after 1 attempt(s): the image is one flat colour" in result.out
     assert state.paths() == ["/batch-runner/runs/catalog"]
+
+
+def test_many_failed_rows_are_cut_with_count(fake):
+    state, url = fake
+    rows = [{"row": n, "row_id": f"r{n}", "status": "failed", "attempts": 3, "seed": None,
+             "error": {"message": "boom"}, "files": []} for n in range(1, 201)]
+    state.polls = [summary("done", failed=250, total=250, failed_rows=rows)]
+
+    result = run_cli("status", "catalog", "--server", url)
+
+    lines = result.out.splitlines()
+    assert "Failed rows (250):" in lines
+    assert "  row 20 (id r20), failed after 3 attempt(s): boom" in lines
+    assert "  row 21 (id r21), failed after 3 attempt(s): boom" not in lines
+    assert lines[-1] == "  ... and 230 more; see the run's manifest.csv"
 
 
 def test_status_json_is_the_server_answer(fake):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 from pathlib import Path
 
 import pytest
@@ -478,3 +479,39 @@ def test_folder_instead_of_file(tmp_path: Path) -> None:
     (tmp_path / "folder.csv").mkdir()
 
     assert "not a file" in problems_of(tmp_path / "folder.csv")[0].message
+
+
+# Round trip
+
+
+def quote_cell(cell: str, delimiter: str, generator: random.Random) -> str:
+    padding_before = " " * generator.randint(0, 2)
+    padding_after = " " * generator.randint(0, 2)
+    needs_quotes = (
+        any(special in cell for special in (delimiter, '"', "\n"))
+        or cell != cell.strip(" \t")
+        or generator.random() < 0.3
+    )
+    if needs_quotes:
+        cell = '"' + cell.replace('"', '""') + '"'
+    return padding_before + cell + padding_after
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_random_files_round_trip(tmp_path: Path, delimiter: str) -> None:
+    generator = random.Random(20240501)
+    alphabet = ["a", "b", " ", ",", ";", "|", '"', "'", "\n", "ä", "{x}", "1", "."]
+    expected = []
+    lines = [delimiter.join(["id", "prompt", "note"])]
+    for number in range(300):
+        cells = ["".join(generator.choice(alphabet) for _ in range(generator.randint(0, 12))) for _ in range(2)]
+        expected.append({"id": f"r{number}", "prompt": cells[0], "note": cells[1]})
+        lines.append(delimiter.join([f"r{number}"] + [quote_cell(cell, delimiter, generator) for cell in cells]))
+    path = write(tmp_path, "jobs.csv", "\n".join(lines) + "\n")
+
+    forced = load_source(path, SourceOptions(delimiter=delimiter))
+    detected = load_source(path)
+
+    assert [row.values for row in forced] == expected
+    assert detected.info.delimiter == delimiter
+    assert [row.values for row in detected] == expected

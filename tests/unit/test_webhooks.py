@@ -34,7 +34,7 @@ class ReceivedPost:
 
 
 class Receiver:
-    """An HTTP server on 127.0.0.1 that records every POST and answers 204, as Discord does."""
+    """An HTTP server on 127.0.0.1 that records every POST and responds 204, as Discord does."""
 
     def __init__(self) -> None:
         self.posts: queue.Queue[ReceivedPost] = queue.Queue()
@@ -81,7 +81,7 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def hanging_url() -> Iterator[str]:
-    """A port that accepts connections (the kernel completes them) but never answers."""
+    """A port that accepts connections (the kernel completes them) but never responds."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)

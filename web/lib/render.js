@@ -41,13 +41,23 @@ export function h(tag, props = {}, ...children) {
       element[key] = value;
     }
   }
+  appendChildren(element, children);
+  return element;
+}
+
+function appendChildren(element, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) {
       continue;
     }
     element.append(child instanceof Node ? child : String(child));
   }
-  return element;
+}
+
+// Replaces ELEMENT's content; CHILDREN may hold nested arrays and nulls, as h() takes them.
+function fill(element, ...children) {
+  element.replaceChildren();
+  appendChildren(element, children);
 }
 
 function icon(name) {
@@ -90,6 +100,10 @@ function patchChildren(container, items) {
 }
 
 // Formatting
+
+export function plural(count, word) {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
 
 export function formatDuration(seconds) {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) {
@@ -170,7 +184,7 @@ export function mountPanel(root, handlers) {
   const panel = h("div", { class: "batch-runner-panel" },
     h("div", { class: "batch-runner-title" }, icon("pi-list"), h("h2", {}, "Batch runner")),
     Object.values(sections));
-  root.replaceChildren(panel);
+  fill(root, panel);
 
   return {
     panel,
@@ -206,7 +220,7 @@ function drawSource(section, state, handlers) {
     select.append(h("option", { value: "__none__", disabled: true, selected: true }, "Choose a job file..."));
   }
   select.append(h("option", { value: GRAPH_SOURCE, selected: choice === GRAPH_SOURCE, disabled: !state.graphHasSource },
-    state.graphHasSource ? "Batch Source node in the graph" : "Batch Source node in the graph (none in this workflow)"));
+    state.graphHasSource ? "Source node in the graph" : "Source node in the graph (none)"));
   const files = [...state.sources.files];
   if (choice && !files.includes(choice)) {
     files.unshift(choice);
@@ -226,7 +240,7 @@ function drawSource(section, state, handlers) {
     },
   });
 
-  section.replaceChildren(
+  fill(section,
     h("h3", {}, "Job file"),
     h("div", { class: "batch-runner-row" }, select,
       button("", "pi-refresh", handlers.onRefreshSources, {
@@ -236,12 +250,12 @@ function drawSource(section, state, handlers) {
       button(state.upload.busy ? "Uploading..." : "Upload file", "pi-upload", () => fileInput.click(), {
         disabled: state.upload.busy, title: `Upload a job file (${extensions}) into ComfyUI's input folder`,
       }),
-      button("Preview", "pi-eye", handlers.onPreview, {
-        disabled: state.sourceChoice === null || state.preview.status === "loading", test: "preview",
-      }),
+      button("Preview", "pi-eye", handlers.onPreview, { disabled: choice === null, test: "preview" }),
       fileInput),
     state.sources.error ? h("p", { class: "batch-runner-error" }, `Could not list job files: ${state.sources.error}`) : null,
     state.upload.error ? h("p", { class: "batch-runner-error" }, state.upload.error) : null,
+    choice === GRAPH_SOURCE && state.graphSourceFile ? h("p", { class: "batch-runner-hint" },
+      "Reads ", h("code", {}, state.graphSourceFile), ", the file set on the Batch Source node.") : null,
     choice === null ? h("p", { class: "batch-runner-hint" },
       "This workflow has no Batch Source node: choose or upload a job file. Columns named ",
       h("code", {}, "<node title>.<input>"), " set that input directly.") : null,
@@ -252,18 +266,19 @@ function drawSource(section, state, handlers) {
 
 function drawPreview(section, state) {
   const { preview } = state;
+  section.dataset.status = preview.status;
   const heading = h("h3", {}, "Preview");
   if (preview.status === "idle") {
-    section.replaceChildren(heading, h("p", { class: "batch-runner-hint" },
+    fill(section, heading, h("p", { class: "batch-runner-hint" },
       "Preview checks every row against the workflow and shows the values the first rows will use."));
     return;
   }
   if (preview.status === "loading" && !preview.result) {
-    section.replaceChildren(heading, h("p", { class: "batch-runner-hint" }, icon("pi-spin pi-spinner"), " Checking every row..."));
+    fill(section, heading, h("p", { class: "batch-runner-hint" }, icon("pi-spin pi-spinner"), " Checking every row..."));
     return;
   }
   if (preview.status === "failed") {
-    section.replaceChildren(heading, h("p", { class: "batch-runner-error", dataset: { test: "preview-error" } }, preview.error),
+    fill(section, heading, h("p", { class: "batch-runner-error", dataset: { test: "preview-error" } }, preview.error),
       drawProblems(preview.problems, preview.problems.length));
     return;
   }
@@ -272,10 +287,10 @@ function drawPreview(section, state) {
   const source = result.source ?? {};
   const format = [source.format, source.encoding, source.delimiter ? `delimiter ${JSON.stringify(source.delimiter)}` : null,
     source.sheet ? `sheet ${source.sheet}` : null].filter(Boolean).join(", ");
-  section.replaceChildren(
+  fill(section,
     heading,
     h("p", { class: "batch-runner-summary", dataset: { test: "preview-summary" } },
-      h("strong", {}, `${result.count} rows`), `, ${result.columns.length} columns`, format ? ` (${format})` : "",
+      h("strong", {}, plural(result.count, "row")), `, ${plural(result.columns.length, "column")}`, format ? ` (${format})` : "",
       preview.status === "loading" ? " - checking again..." : ""),
     h("div", { class: "batch-runner-chips" }, result.columns.map((column) =>
       h("span", { class: "batch-runner-chip", title: result.column_types?.[column] ?? "" }, column))),
@@ -292,7 +307,8 @@ function drawProblems(problems, total) {
   }
   const errors = problems.filter((problem) => (problem.severity ?? "error") === "error").length;
   const warnings = problems.length - errors;
-  const counts = [errors ? `${errors} errors` : null, warnings ? `${warnings} warnings` : null].filter(Boolean).join(", ");
+  const counts = [errors ? plural(errors, "error") : null, warnings ? plural(warnings, "warning") : null]
+    .filter(Boolean).join(", ");
   return h("div", { class: "batch-runner-problems", dataset: { test: "problems" } },
     h("p", { class: errors ? "batch-runner-error" : "batch-runner-warning" },
       counts, total > problems.length ? ` (first ${problems.length} of ${total} shown)` : ""),
@@ -302,22 +318,19 @@ function drawProblems(problems, total) {
 }
 
 function drawJob(job) {
-  const rows = (job.inputs ?? []).map((input) => h("tr", {},
-    h("td", { title: `node ${input.node_id}` }, input.node),
-    h("td", {}, input.input),
-    h("td", { class: "batch-runner-value" }, formatValue(input.value)),
-    h("td", { class: "batch-runner-muted" }, input.column ?? "template")));
+  const inputs = (job.inputs ?? []).map((input) => h("div", { class: "batch-runner-input-value" },
+    h("div", { class: "batch-runner-muted", title: `node ${input.node_id}` },
+      `${input.node} \u203a ${input.input}`, input.column ? ` \u2190 ${input.column}` : " (template)"),
+    h("div", { class: "batch-runner-value" }, formatValue(input.value))));
   return h("details", { class: "batch-runner-job", open: job.row === 1 },
     h("summary", {}, `Row ${job.row}`, h("span", { class: "batch-runner-muted" }, ` ${job.row_id}`)),
-    rows.length ? h("table", { class: "batch-runner-table" },
-      h("thead", {}, h("tr", {}, h("th", {}, "Node"), h("th", {}, "Input"), h("th", {}, "Value"), h("th", {}, "Column"))),
-      h("tbody", {}, rows)) : h("p", { class: "batch-runner-hint" }, "No input of the graph reads this row."));
+    inputs.length ? inputs : h("p", { class: "batch-runner-hint" }, "No input of the graph reads this row."));
 }
 
 // Options
 
-function field(label, control, hint) {
-  return h("label", { class: "batch-runner-field" }, h("span", {}, label), control,
+function field(label, control, hint, { wide = false } = {}) {
+  return h("label", { class: `batch-runner-field${wide ? " batch-runner-field-wide" : ""}` }, h("span", {}, label), control,
     hint ? h("small", { class: "batch-runner-muted" }, hint) : null);
 }
 
@@ -341,21 +354,23 @@ function buildOptions(section, handlers) {
   section.append(
     h("h3", {}, "Options"),
     h("div", { class: "batch-runner-grid" },
-      field("Run name", text("name", { type: "text", maxLength: 100 }), "Folder in the output directory"),
+      field("Run name", text("name", { type: "text", maxLength: 100 }),
+        "Folder in the output directory. Reusing a name skips the rows it already finished.", { wide: true }),
       field("Seed", choice("seed_mode", SEED_MODES)),
       field("Retries", text("retries", { type: "number", min: 0, step: 1 })),
-      field("Timeout (s)", text("timeout", { type: "number", min: 1, placeholder: "none" })),
-      field("Order", choice("ordering", ORDERINGS)),
       field("Test first N rows", text("limit", { type: "number", min: 1, step: 1, placeholder: "all rows" }),
-        "The run pauses after N jobs"),
-      field("Start at", text("start_at", { type: "datetime-local" }), "Empty starts now"),
-      field("Webhook URL", text("webhook_url", { type: "url", placeholder: "https://..." }), "Receives progress as JSON")),
+        "Pauses after N jobs"),
+      field("Order", choice("ordering", ORDERINGS))),
     h("details", { class: "batch-runner-more" }, h("summary", {}, "More options"),
       h("div", { class: "batch-runner-grid" },
-        field("ID column", text("id_column", { type: "text", placeholder: "id" }), "When the graph has no Batch Source node"),
-        field("Seed column", text("seed_column", { type: "text", placeholder: "seed" })),
+        field("Timeout per job (s)", text("timeout", { type: "number", min: 1, placeholder: "none" })),
         field("Retry delay (s)", text("retry_delay", { type: "number", min: 0, placeholder: "2" })),
-        field("New seed on retry", text("retry_new_seed", { type: "checkbox" })))),
+        field("New seed on retry", text("retry_new_seed", { type: "checkbox" })),
+        field("Seed column", text("seed_column", { type: "text", placeholder: "seed" })),
+        field("ID column", text("id_column", { type: "text", placeholder: "id" }), "Used when the graph has no Batch Source node"),
+        field("Start at", text("start_at", { type: "datetime-local" }), "Empty starts now", { wide: true }),
+        field("Webhook URL", text("webhook_url", { type: "url", placeholder: "https://..." }),
+          "Receives the run's progress as JSON", { wide: true }))),
     problems);
   inputs.problems = problems;
   return inputs;
@@ -376,7 +391,7 @@ function syncOptions(inputs, state) {
       input.value = value;
     }
   }
-  inputs.problems.replaceChildren(...state.formProblems.map((problem) => h("p", { class: "batch-runner-error" }, problem)));
+  fill(inputs.problems, state.formProblems.map((problem) => h("p", { class: "batch-runner-error" }, problem)));
 }
 
 function drawActions(section, state, handlers) {
@@ -386,7 +401,7 @@ function drawActions(section, state, handlers) {
   if (state.starting) {
     label = "Starting...";
   } else if (count !== undefined && state.preview.status === "ready") {
-    label = limit > 0 && limit < count ? `Run first ${limit} of ${count} jobs` : `Run ${count} jobs`;
+    label = limit > 0 && limit < count ? `Run first ${limit} of ${count} jobs` : `Run ${plural(count, "job")}`;
   }
   let hint = null;
   if (state.sourceChoice === null) {
@@ -394,7 +409,7 @@ function drawActions(section, state, handlers) {
   } else if (state.preview.status === "failed" || hasErrors(state.preview.problems)) {
     hint = "Fix the errors in the preview, then preview again.";
   }
-  section.replaceChildren(
+  fill(section,
     button(label, "pi-play", handlers.onRun, { disabled: !state.canRun, kind: "batch-runner-primary", test: "run" }),
     hint ? h("span", { class: "batch-runner-hint" }, hint) : null);
 }
@@ -412,7 +427,7 @@ function drawRuns(list, message, state, handlers) {
   } else if (runs.length > MAX_RUNS_SHOWN) {
     notes.push(h("p", { class: "batch-runner-hint" }, `The newest ${MAX_RUNS_SHOWN} of ${runs.length} runs are shown.`));
   }
-  message.replaceChildren(...notes);
+  fill(message, notes);
 
   patchChildren(list, runs.slice(0, MAX_RUNS_SHOWN).map((run) => {
     const failures = state.failures.get(run.run_id);
@@ -534,7 +549,7 @@ function drawFailures(run, failures, state, handlers) {
     h("ul", {}, shown.map((row) => {
       const error = row.error ?? {};
       const where = error.node_type ? ` in ${error.node_type} (node ${error.node_id})` : "";
-      const attempts = row.attempts === 1 ? "1 attempt" : `${row.attempts} attempts`;
+      const attempts = plural(row.attempts, "attempt");
       return h("li", { class: row.status === "suspect" ? "batch-runner-warning" : "batch-runner-error" },
         h("strong", {}, `Row ${row.row} (${row.row_id})`), ` ${row.status}${where}, ${attempts}: `,
         error.message ?? "no error message");

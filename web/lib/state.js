@@ -126,6 +126,7 @@ export class BatchPanelState {
     this.sources = { files: [], extensions: [], loading: false, error: null };
     this.source = { choice: null, explicit: false };
     this.graphHasSource = false;
+    this.graphSourceFile = null; // the file widget of the graph's Batch Source node, as of the last preview
     this.form = defaultForm();
     this.nameEdited = false;
     this.nameSourceFile = null;
@@ -194,13 +195,14 @@ export class BatchPanelState {
     return this.graphHasSource ? GRAPH_SOURCE : null;
   }
 
-  // The file name a run name is derived from: the chosen file, or the source node's file.
-  sourceFileName(prompt) {
-    if (this.sourceChoice) {
-      return this.sourceChoice;
-    }
+  // Records the file named on the prompt's Batch Source node.
+  readGraphSourceFile(prompt) {
     const node = Object.values(prompt ?? {}).find((item) => item?.class_type === "BatchRunnerSource");
-    return typeof node?.inputs?.file === "string" ? node.inputs.file : null;
+    const file = typeof node?.inputs?.file === "string" ? node.inputs.file : null;
+    if (file !== this.graphSourceFile) {
+      this.graphSourceFile = file;
+      this.emit("sources");
+    }
   }
 
   refreshGraphInfo() {
@@ -318,7 +320,8 @@ export class BatchPanelState {
     }
     if (result.ok) {
       this.preview = { status: "ready", result: result.data, error: null, problems: result.data.problems ?? [] };
-      const fileName = this.sourceFileName(graph.output);
+      this.readGraphSourceFile(graph.output);
+      const fileName = this.sourceChoice || this.graphSourceFile;
       if (fileName !== this.nameSourceFile) {
         this.updateDefaultName(fileName);
       }

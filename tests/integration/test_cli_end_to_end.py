@@ -85,8 +85,6 @@ def test_bad_csv_exits_two_naming_row_and_column(shared_server, tmp_path):
     assert not (shared_server.output_dir / "cli-bad").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="the server loads options.source but ComfyUI still validates the Batch "
-                                        "Source node's own 'file' value, which names a file not in the input folder")
 def test_source_with_other_name_replaces_node_file(shared_server, tmp_path):
     source = tmp_path / "renamed_products.csv"
     source.write_bytes((EXAMPLES / "batch_demo_products.csv").read_bytes())

@@ -1,0 +1,188 @@
+"""Benchmark `ordering: group_models` against file order on a real ComfyUI with two SD 1.5 checkpoints.
+
+Run by hand from the repository root (about 7 minutes on 2 CPU cores, plus
+about 3 minutes on the first run to write the checkpoints):
+
+    .runtime/venv/bin/python bench/bench_grouping.py [--rows 20] [--steps 1] [--size 64]
+
+It writes two SD 1.5 checkpoints with random weights (A and B, about 2.1 GB
+each, kept in bench/.cache/ for the next run), then runs one job file of rows
+that alternate A, B, A, B... through the SD 1.5 example graph twice, each time
+on a fresh ComfyUI so both start with an empty cache:
+  (1) `ordering: file`, the file's order,
+  (2) `ordering: group_models`, rows sharing a checkpoint back to back.
+ComfyUI's classic cache keeps only the previous prompt's outputs, so file
+order should load a checkpoint for every job and grouping once per checkpoint.
+
+A checkpoint load is counted as one "model weight dtype" line in the
+server's log: ComfyUI 0.3.75 logs it when it builds the UNet, which
+CheckpointLoaderSimple does once per load (comfy/model_base.py,
+BaseModel.__init__). The "Requested to load BaseModel" lines are counted too
+as a cross-check. Wall time runs from the POST that starts the run until the
+run reports done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "scripts"), str(REPO_ROOT / "bench")]
+
+from comfyui import ComfyServer, Installation, provision  # noqa: E402
+from synthetic_checkpoint import ensure_checkpoint  # noqa: E402
+
+from batch_runner.client import BatchClient  # noqa: E402
+
+EXAMPLE_GRAPH = REPO_ROOT / "examples" / "batch_txt2img_sd15_api.json"
+DEFAULT_CACHE_DIR = REPO_ROOT / "bench" / ".cache" / "checkpoints"
+CHECKPOINT_COLUMN = "Load Checkpoint.ckpt_name"
+JOB_FILE_NAME = "bench_grouping.csv"
+
+# Log lines of ComfyUI 0.3.75; see the module docstring.
+LOAD_MARKER = "model weight dtype"
+REQUEST_MARKER = "Requested to load BaseModel"
+
+# File name in models/checkpoints and the seed of its random weights.
+CHECKPOINTS = {"bench-sd15-a.safetensors": 1, "bench-sd15-b.safetensors": 2}
+SUBJECTS = ["a ceramic mug", "a leather bag", "a brass lamp", "a canvas tote", "a glass vase"]
+STYLES = ["studio", "lifestyle"]
+
+
+@dataclass
+class ModeResult:
+    ordering: str
+    jobs: int
+    wall: float
+    loads: int
+    load_requests: int
+    checkpoint_changes: int
+
+    @property
+    def seconds_per_job(self) -> float:
+        return self.wall / self.jobs
+
+
+def write_job_file(path: Path, rows: int) -> None:
+    """Write ROWS rows whose checkpoint alternates A, B, A, B..."""
+    names = list(CHECKPOINTS)
+    with open(path, "w", newline="") as target:
+        writer = csv.writer(target)
+        writer.writerow(["id", "prompt", "negative", "style", "seed", CHECKPOINT_COLUMN])
+        for index in range(rows):
+            writer.writerow([f"job-{index + 1:03d}", SUBJECTS[index % len(SUBJECTS)], "blurry, low quality",
+                             STYLES[index % len(STYLES)], 1000 + index, names[index % len(names)]])
+
+
+def bench_graph(size: int, steps: int) -> dict:
+    """The SD 1.5 example graph, made cheap on a CPU: a SIZE x SIZE image in STEPS steps."""
+    graph = json.loads(EXAMPLE_GRAPH.read_text())
+    graph["1"]["inputs"]["file"] = JOB_FILE_NAME
+    graph["2"]["inputs"]["ckpt_name"] = next(iter(CHECKPOINTS))
+    graph["7"]["inputs"].update(width=size, height=size)
+    graph["9"]["inputs"]["steps"] = steps
+    return graph
+
+
+def count_lines(log_path: Path, marker: str) -> int:
+    return sum(marker in line for line in log_path.read_text(errors="replace").splitlines())
+
+
+def checkpoint_changes(run_dir: Path) -> int:
+    """Count how often the checkpoint differs from the previous job's, in the order the jobs started."""
+    records = [json.loads(line) for line in (run_dir / "manifest.jsonl").read_text().splitlines()]
+    records.sort(key=lambda record: record["started_at"])
+    names = [record["values"].get(CHECKPOINT_COLUMN) for record in records]
+    return sum(1 for index, name in enumerate(names) if index == 0 or name != names[index - 1])
+
+
+def link_checkpoints(base_dir: Path, checkpoint_paths: dict[str, Path]) -> None:
+    folder = base_dir / "models" / "checkpoints"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, path in checkpoint_paths.items():
+        (folder / name).symlink_to(path.resolve())
+
+
+def run_mode(installation: Installation, checkpoint_paths: dict[str, Path], ordering: str,
+             args: argparse.Namespace) -> ModeResult:
+    """Run the job file once with ORDERING on a fresh ComfyUI and measure it."""
+    run_name = f"grouping-{ordering}"
+    options = {"ordering": ordering, "quality_checks": False, "contact_sheets": False}
+
+    with tempfile.TemporaryDirectory(prefix="bench-grouping-") as base:
+        base_dir = Path(base)
+        link_checkpoints(base_dir, checkpoint_paths)
+        with ComfyServer(installation, base_dir) as server:
+            write_job_file(server.input_dir / JOB_FILE_NAME, args.rows)
+            client = BatchClient(server.url)
+
+            started = time.monotonic()
+            client.start_run(bench_graph(args.size, args.steps), run_name, options)
+            final = client.wait(run_name, timeout=args.rows * 120, interval=0.2)
+            wall = time.monotonic() - started
+
+        # The base folder and its log are deleted on return, so a failure shows the log's end.
+        if final["counts"]["done"] != args.rows:
+            raise RuntimeError(f"run {run_name} ended {final['state']} with {final['counts']}; "
+                               f"end of the ComfyUI log:\n{server.log_tail()}")
+        return ModeResult(
+            ordering=ordering, jobs=args.rows, wall=wall,
+            loads=count_lines(server.log_path, LOAD_MARKER),
+            load_requests=count_lines(server.log_path, REQUEST_MARKER),
+            checkpoint_changes=checkpoint_changes(server.output_dir / run_name),
+        )
+
+
+def print_table(results: list[ModeResult]) -> None:
+    print("\n| ordering | jobs | checkpoint loads | checkpoint changes in run order | wall s | s per job |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for result in results:
+        print(f"| {result.ordering} | {result.jobs} | {result.loads} | {result.checkpoint_changes} | "
+              f"{result.wall:.1f} | {result.seconds_per_job:.2f} |")
+    file_order, grouped = results
+    print(f"| ratio file / group_models | | {file_order.loads / grouped.loads:.1f}x | "
+          f"{file_order.checkpoint_changes / grouped.checkpoint_changes:.1f}x | "
+          f"{file_order.wall / grouped.wall:.2f}x | |")
+
+    for result in results:
+        if result.load_requests != result.loads:
+            print(f"NOTE: {result.ordering}: {result.loads} '{LOAD_MARKER}' lines but "
+                  f"{result.load_requests} '{REQUEST_MARKER}' lines in the log.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20, help="jobs in the job file (default 20)")
+    parser.add_argument("--steps", type=int, default=1, help="KSampler steps per job (default 1)")
+    parser.add_argument("--size", type=int, default=64, help="image width and height in pixels (default 64)")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
+                        help="folder for the generated checkpoints (default bench/.cache/checkpoints)")
+    args = parser.parse_args()
+
+    benchmark_started = time.monotonic()
+    installation = provision()
+    checkpoint_paths = {
+        name: ensure_checkpoint(args.cache_dir / name, seed, installation.python, installation.comfyui_dir)
+        for name, seed in CHECKPOINTS.items()
+    }
+    print(f"Job: SD 1.5 example graph, EmptyLatentImage {args.size}x{args.size}, KSampler {args.steps} step(s), "
+          f"{args.rows} rows alternating {' / '.join(CHECKPOINTS)}", flush=True)
+
+    results = []
+    for ordering in ("file", "group_models"):
+        results.append(run_mode(installation, checkpoint_paths, ordering, args))
+        print(f"ordering {ordering}: {results[-1].wall:.1f} s, {results[-1].loads} checkpoint loads", flush=True)
+
+    print_table(results)
+    print(f"\nBenchmark total: {time.monotonic() - benchmark_started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -62,8 +62,9 @@ class RunEngine:
         self._ensure_watchdog()
         if run.state is RunState.RUNNING:
             run.started_at = run.started_at or time.time()
+            counts = run.counts()
             logger.info("Run %s: started, %d jobs to run, %d already complete",
-                        run.run_id, len(run.pending), run.skipped)
+                        run.run_id, counts.pending, counts.skipped)
             self.emit("started", run)
         elif run.state is RunState.SCHEDULED:
             self._arm_schedule(run)
@@ -91,7 +92,7 @@ class RunEngine:
         run.note = None
         run.submitted_this_session = 0
         run.started_at = run.started_at or time.time()
-        logger.info("Run %s: resumed, %d jobs left", run.run_id, len(run.pending))
+        logger.info("Run %s: resumed, %d jobs left", run.run_id, run.counts().pending)
         run.save_spec()
         self.emit("state", run)
         await self._pump(run)
@@ -146,14 +147,25 @@ class RunEngine:
     async def _pump(self, run: Run) -> None:
         lock = self._pump_locks.setdefault(run.run_id, asyncio.Lock())
         async with lock:
-            while run.state is RunState.RUNNING and run.pending and len(run.in_flight) < run.options.window:
-                job = run.jobs[run.pending[0]]
-                # "Test first N" counts rows, so retries of those rows still run.
-                if job.attempts == 0 and run.options.limit is not None \
-                        and run.submitted_this_session >= run.options.limit:
+            while run.state is RunState.RUNNING and len(run.in_flight) < run.options.window:
+                job = self._take_next_job(run)
+                if job is None:
                     break
-                run.pending.popleft()
                 await self._submit(run, job)
+
+    def _take_next_job(self, run: Run) -> Job | None:
+        """Return the next job to queue: a retry first, then a fresh row, or None."""
+        if run.pending:
+            return run.jobs[run.pending.popleft()]
+        # "Test first N" counts rows, so retries of those rows still run.
+        if run.options.limit is not None and run.submitted_this_session >= run.options.limit:
+            return None
+        row = run.next_fresh_row()
+        if row is None:
+            return None
+        job = Job(row)
+        run.jobs[row.id] = job
+        return job
 
     async def _submit(self, run: Run, job: Job) -> None:
         job.seed = self._choose_seed(run, job)
@@ -317,6 +329,8 @@ class RunEngine:
         ))
         if status is JobStatus.DONE:
             run.checkpoint.mark_done(job.row_id)
+            run.done_count += 1
+            del run.jobs[job.row_id]
         self.emit("job", run, job=job.summary())
 
     def _after_completion(self, run: Run) -> None:
@@ -343,11 +357,11 @@ class RunEngine:
             return
         if run.state is RunState.CANCELLING:
             self._finish(run, RunState.CANCELLED)
-        elif run.state is RunState.RUNNING and not run.pending:
+        elif run.state is RunState.RUNNING and not run.pending and run.stream_done:
             counts = run.counts()
             nothing_worked = counts.done == 0 and counts.skipped == 0 and (counts.failed + counts.suspect) > 0
             self._finish(run, RunState.FAILED if nothing_worked else RunState.DONE)
-        elif run.state is RunState.RUNNING and run.options.limit is not None \
+        elif run.state is RunState.RUNNING and not run.pending and run.options.limit is not None \
                 and run.submitted_this_session >= run.options.limit:
             self.pause(run, f"paused after the first {run.options.limit} job(s); resume to run the rest")
 

@@ -2,7 +2,7 @@
 
 Folder layout, inside ComfyUI's output directory:
     <run name>/run.json         spec and last known state (rewritten atomically)
-    <run name>/jobs.jsonl       the rows as they were when the run started
+    <run name>/source/          a copy of the job source as it was when the run started
     <run name>/checkpoint.txt   IDs of rows whose outputs are on disk
     <run name>/manifest.jsonl   one line per finished attempt
     <run name>/manifest.csv     the manifest for spreadsheets
@@ -22,16 +22,15 @@ from typing import Any, Iterable, Iterator
 from .binding import BatchPlan
 from .image_files import TEMP_FILE_PREFIX as IMAGE_TEMP_PREFIX
 from .jobs import Job, JobStatus, RateMeter, RunCounts, RunState
-from .rows import Row
+from .rows import JobSource, Row
 from .run_options import RunOptions
-from .storage.atomic import write_json_atomic, write_lines_atomic
+from .storage.atomic import write_json_atomic
 from .storage.checkpoint import Checkpoint
 from .storage.manifest import Manifest
 
 logger = logging.getLogger(__name__)
 
 SPEC_FILE = "run.json"
-JOBS_FILE = "jobs.jsonl"
 
 
 @dataclass
@@ -46,6 +45,15 @@ class Run:
     started_at: float | None = None
     finished_at: float | None = None
     note: str | None = None
+    # Rows are pulled from `stream` as the window has room, so a run of a million
+    # template combinations never holds them all. `jobs` keeps only the rows in
+    # progress, waiting for a retry, failed or suspect; finished rows are counted.
+    source: JobSource | None = None
+    stream: Iterator[Row] | None = None
+    stream_done: bool = False
+    skipped_seen: int = 0
+    done_count: int = 0
+    snapshot: dict[str, Any] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
     pending: deque[str] = field(default_factory=deque)
     in_flight: dict[str, str] = field(default_factory=dict)  # prompt id -> row id
@@ -64,22 +72,47 @@ class Run:
         return self.run_dir.name
 
     def counts(self) -> RunCounts:
-        counts = RunCounts(total=len(self.jobs) + self.skipped, skipped=self.skipped)
+        total = len(self.source) if self.source is not None else len(self.jobs) + self.skipped + self.done_count
+        counts = RunCounts(total=total, skipped=self.skipped, done=self.done_count)
         for job in self.jobs.values():
-            if job.status is JobStatus.DONE:
-                counts.done += 1
-            elif job.status is JobStatus.FAILED:
+            if job.status is JobStatus.FAILED:
                 counts.failed += 1
             elif job.status is JobStatus.SUSPECT:
                 counts.suspect += 1
             elif job.status is JobStatus.QUEUED:
                 counts.queued += 1
-            else:
-                counts.pending += 1
+        counts.pending = max(0, total - counts.skipped - counts.done - counts.failed - counts.suspect - counts.queued)
         return counts
 
-    def remaining(self) -> int:
-        return len(self.pending) + len(self.in_flight) + self.retry_timers
+    def start_stream(self, rows: Iterable[Row] | None = None) -> None:
+        """Feed the run from ROWS (default: its source), skipping rows the checkpoint has.
+
+        Until the stream is used up, `skipped` is the checkpoint's size, or the
+        exact count when the source lists its IDs up front.
+        """
+        ids = getattr(self.source, "ids", None)
+        if ids is not None:
+            self.skipped = sum(1 for row_id in ids if row_id in self.checkpoint)
+        else:
+            self.skipped = len(self.checkpoint)
+        self.skipped_seen = 0
+        self.stream_done = False
+        self.stream = iter(rows if rows is not None else self.source)
+
+    def next_fresh_row(self) -> Row | None:
+        """Return the next row that is neither complete nor already in progress, or None at the end."""
+        if self.stream is None or self.stream_done:
+            return None
+        for row in self.stream:
+            if row.id in self.checkpoint:
+                self.skipped_seen += 1
+                continue
+            if row.id in self.jobs:
+                continue
+            return row
+        self.stream_done = True
+        self.skipped = self.skipped_seen
+        return None
 
     def summary(self) -> dict[str, Any]:
         counts = self.counts()
@@ -125,14 +158,9 @@ class Run:
             "format": 1, "name": self.name, "state": self.state.value, "note": self.note,
             "options": self.options.to_dict(), "prompt": self.plan.prompt, "workflow": self.workflow,
             "source": self.plan.source_file, "created_at": self.created_at, "started_at": self.started_at,
-            "finished_at": self.finished_at, "counts": self.counts().to_dict(),
+            "finished_at": self.finished_at, "counts": self.counts().to_dict(), "snapshot": self.snapshot,
         })
 
-    def save_job_snapshot(self, rows: Iterable[Row]) -> None:
-        """Record the rows as they are now, so editing the source mid-run changes nothing."""
-        lines = (json.dumps({"row": row.number, "id": row.id, "values": row.values}, ensure_ascii=False)
-                 for row in rows)
-        write_lines_atomic(self.run_dir / JOBS_FILE, lines)
 
 
 def read_spec(run_dir: Path) -> dict[str, Any] | None:
@@ -143,19 +171,6 @@ def read_spec(run_dir: Path) -> dict[str, Any] | None:
     except (OSError, json.JSONDecodeError) as error:
         logger.warning("Run folder %s: cannot read %s: %s", run_dir, SPEC_FILE, error)
         return None
-
-
-def read_job_snapshot(run_dir: Path) -> Iterator[Row]:
-    with open(run_dir / JOBS_FILE, "rb") as source:
-        for number, line in enumerate(source, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError:
-                logger.warning("Run folder %s: skipped damaged line %d of %s", run_dir, number, JOBS_FILE)
-                continue
-            yield Row(data["row"], data["id"], data["values"])
 
 
 def remove_stale_temp_files(run_dir: Path) -> None:

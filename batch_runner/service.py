@@ -27,10 +27,11 @@ from .output_plan import check_saver_patterns, plan_output_names
 from .preview import resolved_inputs
 from .problems import BatchValidationError, Problem, Severity
 from .rows import JobSource, Row
-from .run import Run, read_job_snapshot, read_spec
-from .run_options import RunOptions, check_run_name, parse_options
+from .run import Run, read_spec
+from .run_options import Ordering, RunOptions, check_run_name, parse_options
 from .schedule import seconds_until
-from .sources import SourceOptions, load_source
+from .snapshot import load_source_snapshot, save_source_snapshot
+from .sources import CombinationSource, SourceOptions, load_source
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class RunRequest:
 class CheckedBatch:
     plan: BatchPlan
     source: JobSource
+    source_options: SourceOptions
     problems: list[Problem]
     problem_count: int
     path_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -107,23 +109,27 @@ class BatchService:
         if problems:
             raise BatchValidationError(problems)
 
-        source = self._load_source(request)
+        source, source_options = self._load_source(request)
         plan, plan_problems = plan_batch(request.prompt, source.info.columns, self.env.catalog, request.options,
                                          self.env.input_dir, source_file=source.info.path)
+        problems += getattr(source, "problems", [])
         problems += plan_problems
         problems += check_saver_patterns(request.prompt, source.info.columns)
 
         row_problems, count = await self._check_rows(plan, source)
         problems += row_problems
-        overrides, collision_warnings = plan_output_names(request.prompt, source, request.name or "preview",
-                                                          started_at)
-        problems += collision_warnings
+        overrides: dict[str, dict[str, str]] = {}
+        if not getattr(source, "problems", []):
+            # Names are planned per row ID, which needs the IDs to be unique.
+            overrides, collision_warnings = plan_output_names(request.prompt, source, request.name or "preview",
+                                                              started_at)
+            problems += collision_warnings
         if not any(p.severity is Severity.ERROR for p in problems) and len(source):
             problems += await self._comfy_validation(plan, source)
-        return CheckedBatch(plan, source, problems[:MAX_REPORTED_PROBLEMS],
+        return CheckedBatch(plan, source, source_options, problems[:MAX_REPORTED_PROBLEMS],
                             count + len(problems) - len(row_problems), overrides)
 
-    def _load_source(self, request: RunRequest) -> JobSource:
+    def _load_source(self, request: RunRequest) -> tuple[JobSource, SourceOptions]:
         source_name, node_options = self._source_reference(request)
         path = self._resolve_input_path(source_name)
         options = SourceOptions(
@@ -132,11 +138,9 @@ class BatchService:
             encoding=request.options.encoding or _node_choice(node_options.get("encoding")),
             sheet=request.options.sheet or node_options.get("sheet") or None,
             max_jobs=request.options.max_jobs,
+            keep_id_problems=True,
         )
-        source = load_source(path, options)
-        for note in source.info.notes:
-            logger.warning("Source %s: %s", source_name, note)
-        return source
+        return load_source(path, options), options
 
     def _source_reference(self, request: RunRequest) -> tuple[str, dict[str, Any]]:
         sources = nodes_of_class(request.prompt, node_ids.SOURCE)
@@ -166,7 +170,10 @@ class BatchService:
     async def _check_rows(self, plan: BatchPlan, source: JobSource) -> tuple[list[Problem], int]:
         problems: list[Problem] = []
         count = 0
-        for index, row in enumerate(source):
+        # Template combinations repeat a few values many times; checking rows that
+        # cover every value is the same check as checking every combination.
+        rows = source.coverage_rows() if isinstance(source, CombinationSource) else iter(source)
+        for index, row in enumerate(rows):
             found = plan.check_row(row)
             count += len(found)
             if len(problems) < MAX_REPORTED_PROBLEMS:
@@ -225,22 +232,22 @@ class BatchService:
         run = Run(request.name, self.env.output_dir / request.name, checked.plan, request.options,
                   workflow=request.workflow, created_at=started_at.timestamp())
         run.open_files()
-        rows = list(checked.source)
-        run.save_job_snapshot(rows)
-        self._add_jobs(run, rows)
+        run.source = checked.source
+        run.snapshot = save_source_snapshot(run.run_dir, checked.source, checked.source_options)
+        self._start_stream(run)
         run.path_overrides = checked.path_overrides
         _apply_schedule(run)
         await self.engine.start(run)
         return run
 
-    def _add_jobs(self, run: Run, rows: list[Row]) -> None:
-        for row in rows:
-            if row.id in run.checkpoint:
-                run.skipped += 1
-                continue
-            run.jobs[row.id] = Job(row)
-        ordered = order_jobs(run.plan, [job.row for job in run.jobs.values()], run.options)
-        run.pending = deque(row.id for row in ordered)
+    def _start_stream(self, run: Run) -> None:
+        """Feed RUN from its source: lazily in file order, or sorted when grouping by model."""
+        if run.options.ordering is Ordering.GROUP_MODELS:
+            # NOTE: grouping sorts, so it holds every row that still has to run in memory.
+            remaining = [row for row in run.source if row.id not in run.checkpoint]
+            run.start_stream(order_jobs(run.plan, remaining, run.options))
+        else:
+            run.start_stream()
 
     # Restart
 
@@ -261,23 +268,28 @@ class BatchService:
             return None
         state = RunState(spec.get("state", "done"))
         options, _ = parse_options(spec.get("options"))
-        rows = list(read_job_snapshot(run_dir)) if (run_dir / "jobs.jsonl").exists() else []
-        columns = tuple(dict.fromkeys(column for row in rows[:1000] for column in row.values))
-        plan, problems = plan_batch(spec["prompt"], columns, self.env.catalog, options, self.env.input_dir,
-                                    source_file=spec.get("source"))
+        source, problems = self._restore_source(run_dir, spec)
+        columns = source.info.columns if source is not None else ()
+        plan, plan_problems = plan_batch(spec["prompt"], columns, self.env.catalog, options, self.env.input_dir,
+                                         source_file=spec.get("source"))
+        problems += plan_problems
 
         run = Run(spec["name"], run_dir, plan, options, workflow=spec.get("workflow"),
                   created_at=spec.get("created_at") or time.time(), started_at=spec.get("started_at"),
-                  finished_at=spec.get("finished_at"))
+                  finished_at=spec.get("finished_at"), source=source, snapshot=spec.get("snapshot") or {})
         run.open_files()
-        self._add_jobs(run, rows)
-        if state.is_final:
-            run.state = state
-            run.note = spec.get("note")
-            self._restore_final_statuses(run)
+        self._restore_failed_rows(run)
+        if state.is_final or source is None:
+            run.state = state if state.is_final else RunState.PAUSED
+            run.note = spec.get("note") if state.is_final else "cannot resume: " + problems[0].describe()
+            run.stream_done = True
+            saved = spec.get("counts") or {}
+            run.done_count = saved.get("done", 0)
+            run.skipped = saved.get("skipped", len(run.checkpoint) - run.done_count)
             self.engine.runs[run.run_id] = run
             return run
 
+        self._start_stream(run)
         errors = [p for p in problems if p.severity is Severity.ERROR]
         if errors:
             run.state = RunState.PAUSED
@@ -291,20 +303,28 @@ class BatchService:
             run.state = RunState.PAUSED
             run.note = "ComfyUI restarted; resume to finish the remaining jobs" \
                 if state is not RunState.PAUSED else spec.get("note")
-        logger.info("Run %s: restored as %s, %d jobs left, %d complete", run.run_id, run.state.value,
-                    len(run.pending), run.skipped)
+        logger.info("Run %s: restored as %s, %d complete", run.run_id, run.state.value, len(run.checkpoint))
         await self.engine.start(run)
         return run
 
-    def _restore_final_statuses(self, run: Run) -> None:
-        """A finished run lists its failed rows from the manifest, so retry-failed still works."""
+    def _restore_source(self, run_dir: Path, spec: dict[str, Any]) -> tuple[JobSource | None, list[Problem]]:
+        snapshot = spec.get("snapshot")
+        if not snapshot:
+            return None, [Problem("the run folder has no copy of its job source", file=str(run_dir))]
+        try:
+            return load_source_snapshot(run_dir, snapshot), []
+        except (BatchValidationError, OSError, KeyError, TypeError) as error:
+            logger.warning("Run %s: cannot read its job source copy: %s", run_dir.name, error)
+            return None, [Problem(f"cannot read the run's copy of its job source: {error}", file=str(run_dir))]
+
+    def _restore_failed_rows(self, run: Run) -> None:
+        """Rebuild counts and the failed and suspect rows from the manifest, so retry-failed still works."""
         for record in run.manifest.latest_records().values():
-            job = run.jobs.get(record.row_id)
-            if job is not None and record.status in (JobStatus.FAILED.value, JobStatus.SUSPECT.value):
-                job.status = JobStatus(record.status)
-                job.error = record.error
-                job.attempts = record.attempts
-        run.pending.clear()
+            if record.status in (JobStatus.FAILED.value, JobStatus.SUSPECT.value) \
+                    and record.row_id not in run.checkpoint:
+                run.jobs[record.row_id] = Job(Row(record.row, record.row_id, record.values),
+                                              status=JobStatus(record.status), attempts=record.attempts,
+                                              error=record.error, seed=record.seed, files=record.files)
 
 
 class RunConflict(Exception):

@@ -3,23 +3,25 @@
 Run by hand from the repository root (about 7 minutes on 2 CPU cores, plus
 about 3 minutes on the first run to write the checkpoints):
 
-    .runtime/venv/bin/python bench/bench_grouping.py [--rows 20] [--steps 1] [--size 64]
+    .runtime/venv/bin/python bench/bench_grouping.py [--rows 20] [--steps 1] [--size 64] [--repeat 3]
 
 It writes two SD 1.5 checkpoints with random weights (A and B, about 2.1 GB
-each, kept in bench/.cache/ for the next run), then runs one job file of rows
-that alternate A, B, A, B... through the SD 1.5 example graph twice, each time
-on a fresh ComfyUI so both start with an empty cache:
-  (1) `ordering: file`, the file's order,
-  (2) `ordering: group_models`, rows sharing a checkpoint back to back.
-ComfyUI's classic cache keeps only the previous prompt's outputs, so file
-order should load a checkpoint for every job and grouping once per checkpoint.
+each, kept in bench/.cache/checkpoints/ for the next run), then runs one job
+file whose rows alternate A, B, A, B... through the SD 1.5 example graph with
+  (1) `ordering: file`, the file's order, and
+  (2) `ordering: group_models`, rows sharing a checkpoint back to back,
+each on a fresh ComfyUI so every run starts with an empty cache. The two
+alternate REPEAT times. ComfyUI's classic cache keeps only the previous
+prompt's outputs, so file order should load a checkpoint for every job and
+grouping once per checkpoint.
 
-A checkpoint load is counted as one "model weight dtype" line in the
-server's log: ComfyUI 0.3.75 logs it when it builds the UNet, which
-CheckpointLoaderSimple does once per load (comfy/model_base.py,
-BaseModel.__init__). The "Requested to load BaseModel" lines are counted too
-as a cross-check. Wall time runs from the POST that starts the run until the
-run reports done.
+A checkpoint load is counted as one "model weight dtype" line in the server's
+log: ComfyUI 0.3.75 logs it when it builds the UNet (BaseModel.__init__ in
+comfy/model_base.py), which CheckpointLoaderSimple does once per load. The
+"Requested to load BaseModel" lines are counted too, as a cross-check. Wall
+time runs from the POST that starts the run until the run reports done.
+Server CPU is the ComfyUI process's user plus system time over the same
+span; it is less disturbed than wall time when other work shares the CPUs.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
+import statistics
 import sys
 import tempfile
 import time
@@ -58,16 +62,16 @@ STYLES = ["studio", "lifestyle"]
 
 @dataclass
 class ModeResult:
+    """One run of the job file with one ordering, on its own fresh ComfyUI."""
+
     ordering: str
     jobs: int
     wall: float
+    server_cpu: float
     loads: int
     load_requests: int
     checkpoint_changes: int
-
-    @property
-    def seconds_per_job(self) -> float:
-        return self.wall / self.jobs
+    load_average: float
 
 
 def write_job_file(path: Path, rows: int) -> None:
@@ -103,6 +107,14 @@ def checkpoint_changes(run_dir: Path) -> int:
     return sum(1 for index, name in enumerate(names) if index == 0 or name != names[index - 1])
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process PID and all its threads, from /proc (Linux only)."""
+    # The command name in field 2 may contain spaces, so split after its closing bracket.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    user_ticks, system_ticks = int(fields[11]), int(fields[12])
+    return (user_ticks + system_ticks) / os.sysconf("SC_CLK_TCK")
+
+
 def link_checkpoints(base_dir: Path, checkpoint_paths: dict[str, Path]) -> None:
     folder = base_dir / "models" / "checkpoints"
     folder.mkdir(parents=True, exist_ok=True)
@@ -123,33 +135,47 @@ def run_mode(installation: Installation, checkpoint_paths: dict[str, Path], orde
             write_job_file(server.input_dir / JOB_FILE_NAME, args.rows)
             client = BatchClient(server.url)
 
+            cpu_before = process_cpu_seconds(server.process.pid)
             started = time.monotonic()
             client.start_run(bench_graph(args.size, args.steps), run_name, options)
             final = client.wait(run_name, timeout=args.rows * 120, interval=0.2)
             wall = time.monotonic() - started
+            server_cpu = process_cpu_seconds(server.process.pid) - cpu_before
 
         # The base folder and its log are deleted on return, so a failure shows the log's end.
         if final["counts"]["done"] != args.rows:
             raise RuntimeError(f"run {run_name} ended {final['state']} with {final['counts']}; "
                                f"end of the ComfyUI log:\n{server.log_tail()}")
         return ModeResult(
-            ordering=ordering, jobs=args.rows, wall=wall,
+            ordering=ordering, jobs=args.rows, wall=wall, server_cpu=server_cpu,
+            load_average=os.getloadavg()[0],
             loads=count_lines(server.log_path, LOAD_MARKER),
             load_requests=count_lines(server.log_path, REQUEST_MARKER),
             checkpoint_changes=checkpoint_changes(server.output_dir / run_name),
         )
 
 
-def print_table(results: list[ModeResult]) -> None:
-    print("\n| ordering | jobs | checkpoint loads | checkpoint changes in run order | wall s | s per job |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for result in results:
-        print(f"| {result.ordering} | {result.jobs} | {result.loads} | {result.checkpoint_changes} | "
-              f"{result.wall:.1f} | {result.seconds_per_job:.2f} |")
-    file_order, grouped = results
-    print(f"| ratio file / group_models | | {file_order.loads / grouped.loads:.1f}x | "
-          f"{file_order.checkpoint_changes / grouped.checkpoint_changes:.1f}x | "
-          f"{file_order.wall / grouped.wall:.2f}x | |")
+def print_table(results: list[ModeResult], orderings: tuple[str, ...]) -> None:
+    """Print one row per ordering with the medians over its repetitions, then the ratio row."""
+    rows = {}
+    print("\n| ordering | jobs | checkpoint loads | checkpoint changes in run order "
+          "| wall s | server CPU s | wall s per job |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for ordering in orderings:
+        runs = [result for result in results if result.ordering == ordering]
+        loads = sorted({result.loads for result in runs})
+        changes = sorted({result.checkpoint_changes for result in runs})
+        wall = statistics.median(result.wall for result in runs)
+        cpu = statistics.median(result.server_cpu for result in runs)
+        rows[ordering] = (loads[-1], changes[-1], wall, cpu)
+        print(f"| {ordering} | {runs[0].jobs} | {'/'.join(map(str, loads))} | {'/'.join(map(str, changes))} "
+              f"| {wall:.1f} | {cpu:.1f} | {wall / runs[0].jobs:.2f} |")
+
+    first, second = (rows[ordering] for ordering in orderings)
+    print(f"| ratio {orderings[0]} / {orderings[1]} | | {first[0] / second[0]:.1f}x | {first[1] / second[1]:.1f}x "
+          f"| {first[2] / second[2]:.2f}x | {first[3] / second[3]:.2f}x | |")
+    print(f"\nWall and CPU times are medians of {len(results) // len(orderings)} run(s) per ordering; "
+          "loads and changes list every distinct value seen.")
 
     for result in results:
         if result.load_requests != result.loads:
@@ -162,11 +188,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20, help="jobs in the job file (default 20)")
     parser.add_argument("--steps", type=int, default=1, help="KSampler steps per job (default 1)")
     parser.add_argument("--size", type=int, default=64, help="image width and height in pixels (default 64)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per ordering, each on a fresh server (default 3)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
                         help="folder for the generated checkpoints (default bench/.cache/checkpoints)")
     args = parser.parse_args()
 
     benchmark_started = time.monotonic()
+    print(f"1-minute load average before the benchmark: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     installation = provision()
     checkpoint_paths = {
         name: ensure_checkpoint(args.cache_dir / name, seed, installation.python, installation.comfyui_dir)
@@ -175,12 +203,18 @@ def main() -> None:
     print(f"Job: SD 1.5 example graph, EmptyLatentImage {args.size}x{args.size}, KSampler {args.steps} step(s), "
           f"{args.rows} rows alternating {' / '.join(CHECKPOINTS)}", flush=True)
 
+    # The orderings alternate, so a slow spell on a shared machine hits both alike.
+    orderings = ("file", "group_models")
     results = []
-    for ordering in ("file", "group_models"):
-        results.append(run_mode(installation, checkpoint_paths, ordering, args))
-        print(f"ordering {ordering}: {results[-1].wall:.1f} s, {results[-1].loads} checkpoint loads", flush=True)
+    for repetition in range(1, args.repeat + 1):
+        for ordering in orderings:
+            result = run_mode(installation, checkpoint_paths, ordering, args)
+            results.append(result)
+            print(f"run {repetition}, ordering {ordering}: wall {result.wall:.1f} s, server CPU "
+                  f"{result.server_cpu:.1f} s, {result.loads} checkpoint loads, "
+                  f"1-minute load average {result.load_average:.2f}", flush=True)
 
-    print_table(results)
+    print_table(results, orderings)
     print(f"\nBenchmark total: {time.monotonic() - benchmark_started:.0f} s")
 
 

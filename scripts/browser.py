@@ -34,7 +34,7 @@ def chromium_version(executable: Path = CHROMIUM) -> str | None:
 
 
 def install_chromium() -> None:
-    """Install Debian's chromium package with apt-get; exits with a message when that cannot work."""
+    """Install Debian's chromium package with apt-get, or exit with a message saying what to run instead."""
     if shutil.which("apt-get") is None:
         sys.exit(f"{CHROMIUM} is missing and this system has no apt-get. "
                  "Install Chromium with your package manager so that it is at /usr/bin/chromium.")

@@ -1,5 +1,5 @@
 // The Batch sidebar tab: pick a job file, preview how its rows bind to the
-// open workflow, start a run, and follow every run the server knows about.
+// open workflow, start a run, and follow every run the server reports.
 //
 // This module wires ComfyUI's app and api to the panel's three parts:
 // lib/api.js (requests), lib/state.js (state and websocket events) and
@@ -19,6 +19,8 @@ const SOURCE_NODE = "BatchRunnerSource";
 const ROW_INPUT = "batch_row";
 const SETTING_PREVIEW_ROWS = "BatchRunner.Panel.PreviewRows";
 const SETTING_NOTIFY = "BatchRunner.Panel.Notify";
+// Node modes whose nodes graphToPrompt leaves out: 2 is muted ("never"), 4 is bypassed.
+const INACTIVE_MODES = new Set([2, 4]);
 
 function readSetting(id, fallback) {
   const value = app.extensionManager?.setting?.get?.(id);
@@ -51,18 +53,21 @@ function subgraphsOf(graph) {
 function graphHasSourceNode() {
   const graphs = [app.graph, ...subgraphsOf(app.graph)];
   return graphs.some((graph) => nodesOf(graph).some(
-    (node) => (node.comfyClass ?? node.type) === SOURCE_NODE && node.mode !== 4)); // mode 4 is bypassed
+    (node) => (node.comfyClass ?? node.type) === SOURCE_NODE && !INACTIVE_MODES.has(node.mode)));
 }
 
-// The server sets `batch_row` on every batch job; a link into it would be
-// replaced, so the canvas does not offer the socket at all. The input is
+// The server sets `batch_row` on every batch job and overwrites whatever the
+// graph put there, so the canvas does not offer the socket. The input is
 // optional, so a workflow without it still queues and validates.
 function hideRowInput(node) {
   const index = node.inputs?.findIndex((input) => input.name === ROW_INPUT) ?? -1;
-  if (index === -1 || node.inputs[index].link !== null && node.inputs[index].link !== undefined) {
+  if (index === -1) {
     return;
   }
-  node.removeInput(index);
+  const linked = node.inputs[index].link !== null && node.inputs[index].link !== undefined;
+  if (!linked) {
+    node.removeInput(index);
+  }
 }
 
 function hideRowInputOnNodeType(nodeType) {
@@ -73,7 +78,7 @@ function hideRowInputOnNodeType(nodeType) {
     hideRowInput(this);
     return result;
   };
-  // Saved workflows list the input again; configure restores it before this runs.
+  // Saved workflows list the input, and configure() restores it before onConfigure runs.
   const onConfigure = prototype.onConfigure;
   prototype.onConfigure = function (...args) {
     const result = onConfigure?.apply(this, args);
@@ -107,7 +112,7 @@ class BatchPanel {
     this.state.refreshRuns();
   }
 
-  // The frontend may call render again for the same element; only a new element is mounted afresh.
+  // The frontend may call render again with the same element, so only a new element is mounted.
   render(element) {
     if (this.root === element && this.view) {
       return;

@@ -113,6 +113,24 @@ class CombinationSource:
                 number += 1
                 yield self._row(number, base, indexes)
 
+    def coverage_rows(self) -> Iterator[Row]:
+        """Yield a few rows in which every base row and every variable value appears at least once.
+
+        Checks that look at one column's value at a time pass for every row
+        exactly when they pass for these, so a batch of a million combinations
+        is validated from a few dozen rows. Row numbers are those of the full
+        iteration only for the first base row.
+        """
+        if self.combinations.mode == ALL:
+            widest = max(self.combinations.sizes, default=0)
+            sample = [tuple(min(step, size - 1) for size in self.combinations.sizes) for step in range(widest)]
+        else:
+            sample = list(self.combinations)
+        for base_index, base in enumerate(self._base_rows()):
+            chosen = sample if base_index == 0 else sample[:1]
+            for offset, indexes in enumerate(chosen, start=1):
+                yield self._row(base_index * len(self.combinations) + offset, base, indexes)
+
     def _base_rows(self) -> Iterator[Row | None]:
         if self.rows is None:
             yield None

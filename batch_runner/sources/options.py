@@ -32,6 +32,9 @@ class SourceOptions:
     encoding: str | None = None
     sheet: str | None = None
     max_jobs: int = DEFAULT_MAX_JOBS
+    # Return a table with blank or repeated ids instead of raising, listing them in
+    # the source's `problems`, so a batch check can report them with every other row problem.
+    keep_id_problems: bool = False
 
     def resolved_delimiter(self) -> str | None:
         """Return the delimiter as one character, with names such as "tab" translated."""

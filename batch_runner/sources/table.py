@@ -26,6 +26,9 @@ class TableSource:
     info: SourceInfo
     ids: list[str]
     records: list[Sequence[str]] = field(repr=False)
+    # Row id problems kept when SourceOptions.keep_id_problems is set; the source
+    # must not run while any are present.
+    problems: list[Problem] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -83,10 +86,18 @@ def build_table_source(raw: RawTable, options: SourceOptions) -> TableSource:
         problems.append(too_many_jobs_problem(len(records), options, raw.file))
         raise BatchValidationError(problems)
 
+    id_problems: list[Problem] = []
     try:
         ids = _row_ids(header, records, options, raw.file, notes)
     except BatchValidationError as error:
-        raise BatchValidationError(problems + error.problems) from None
+        id_column = find_id_column(header, options.id_column)
+        if problems or id_column is None or not options.keep_id_problems:
+            raise BatchValidationError(problems + error.problems) from None
+        # Blank or repeated ids: the rows are still built, so that one batch check
+        # can report every other row's problems too; the id problems travel along.
+        index = header.index(id_column)
+        ids = [record[index].strip() for record in records]
+        id_problems = error.problems
     if problems:
         raise BatchValidationError(problems)
 
@@ -104,7 +115,7 @@ def build_table_source(raw: RawTable, options: SourceOptions) -> TableSource:
         notes=tuple(notes),
     )
     logger.info("Loaded %s: %d row(s), columns %s", raw.file, len(records), ", ".join(header))
-    return TableSource(info=info, ids=ids, records=records)
+    return TableSource(info=info, ids=ids, records=records, problems=id_problems)
 
 
 def _no_columns_problem(raw: RawTable) -> Problem:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ from .atomic import AppendLog, write_lines_atomic
 logger = logging.getLogger(__name__)
 
 CHECKPOINT_FILE = "checkpoint.txt"
+# A JSON string of printable ASCII with no escapes: its text is what lies between the quotes.
+_PLAIN_ENTRY = re.compile(rb'"[\x20\x21\x23-\x5b\x5d-\x7e]*"')
 
 
 @dataclass
@@ -99,6 +102,10 @@ class Checkpoint:
 
 
 def _parse_entry(line: bytes) -> str | None:
+    # Most IDs need no JSON escapes; slicing them is several times faster than
+    # json.loads, which matters for checkpoints of 100,000 entries.
+    if _PLAIN_ENTRY.fullmatch(line):
+        return line[1:-1].decode("ascii")
     try:
         value = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):

@@ -1,7 +1,7 @@
 """A real ComfyUI and Debian's Chromium, driven by Playwright, for the Batch panel tests.
 
-Chromium is /usr/bin/chromium (`make browser` installs it); Playwright never
-downloads a browser of its own here. Every request the page makes to a host
+Chromium is /usr/bin/chromium, which `make browser` installs. Playwright
+never downloads a browser of its own here. Every request the page makes to a host
 other than the local ComfyUI is aborted, so the frontend's update checks stay
 on this machine.
 
@@ -93,7 +93,7 @@ def _from_our_modules(text: str) -> bool:
 def page(browser: "playwright_api.Browser", comfy: ComfyServer,
          request: pytest.FixtureRequest) -> Iterator["playwright_api.Page"]:
     """ComfyUI's page, loaded and ready, in a fresh browser context."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
     context.route("**/*", _keep_on_loopback)
     page = context.new_page()
     console_lines: list[str] = []

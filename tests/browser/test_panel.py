@@ -67,21 +67,19 @@ class PanelDriver:
             "?.textContent.includes(text)", arg=[run_id, text], timeout=RUN_TIMEOUT_MS)
 
     def screenshot_panel(self, path: Path) -> None:
-        """Save the visible part of the sidebar, which scrolls inside the page."""
-        box = self.page.evaluate("""() => {
-            let element = document.querySelector('.batch-runner-panel');
-            while (element.parentElement && !['auto', 'scroll'].includes(getComputedStyle(element).overflowY)) {
-                element = element.parentElement;
-            }
-            const rect = element.getBoundingClientRect();
-            return {x: rect.x, y: rect.y, width: rect.width, height: rect.height};
-        }""")
+        """Save the whole panel. The sidebar scrolls, so the window is made tall enough for all of it."""
+        viewport = self.page.viewport_size
+        panel_height = self.page.evaluate("() => document.querySelector('.batch-runner-panel').scrollHeight")
+        self.page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], panel_height + 150)})
+        self.page.locator(".batch-runner-panel").evaluate("(element) => element.scrollIntoView({block: 'start'})")
+        box = self.page.locator(".batch-runner-panel").bounding_box()
         path.parent.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(path), clip=box)
+        self.page.set_viewport_size(viewport)
 
 
 def write_bad_blur_csv(server: ComfyServer, name: str) -> None:
-    """The demo rows with a blur radius of 99 on data row 5; ImageBlur allows 1 to 31."""
+    """Write the demo rows with a blur radius of 99 on data row 5. ImageBlur allows 1 to 31."""
     lines = (EXAMPLES / DEMO_CSV).read_text().splitlines()
     fields = lines[5].split(",")
     fields[-2] = "99"
@@ -142,7 +140,7 @@ def test_alt_b_opens_panel(page, comfy):
     assert page.evaluate("() => app.extensionManager.sidebarTab.activeSidebarTabId") == "batch-runner"
 
 
-def test_demo_batch_runs_to_done_and_survives_reload(page, comfy):
+def test_demo_batch_runs_and_persists(page, comfy):
     panel = PanelDriver(page, comfy)
     panel.load_demo_workflow()
     panel.open()
@@ -162,7 +160,6 @@ def test_demo_batch_runs_to_done_and_survives_reload(page, comfy):
     card = panel.run_card("panel-demo")
     assert card.locator(".batch-runner-thumbnails img").count() == 4
     assert "paused after the first 4" in card.inner_text()
-    page.locator("[data-section=options]").evaluate("(element) => element.scrollIntoView({block: 'start'})")
     page.wait_for_function("() => [...document.querySelectorAll('.batch-runner-thumbnails img')]"
                            ".every((image) => image.complete && image.naturalWidth > 0)")
     panel.screenshot_panel(ARTIFACTS / "panel-mid-run.png")
@@ -191,7 +188,7 @@ def test_demo_batch_runs_to_done_and_survives_reload(page, comfy):
     assert "12 / 12 done" in panel.run_card("panel-demo").inner_text()
 
 
-def test_bad_row_shows_error_and_blocks_run(page, comfy):
+def test_bad_row_blocks_run(page, comfy):
     write_bad_blur_csv(comfy, "bad_blur_row5.csv")
     panel = PanelDriver(page, comfy)
     panel.load_demo_workflow()
@@ -213,7 +210,7 @@ def test_bad_row_shows_error_and_blocks_run(page, comfy):
     assert not list(comfy.output_dir.glob("bad_blur_row5*"))
 
 
-def test_failed_row_listed_and_retry_reruns_it(page, comfy):
+def test_retry_failed_reruns_row(page, comfy):
     write_gradient_png(comfy.input_dir / "good.png")
     (comfy.input_dir / "bad.png").write_text("this text file is not an image\n")
     (comfy.input_dir / "photos.csv").write_text("id,Photo.image\np1,good.png\np2,bad.png\np3,good.png\n")
@@ -238,6 +235,9 @@ def test_failed_row_listed_and_retry_reruns_it(page, comfy):
     assert re.match(r"Row 2 \(p2\) failed in LoadImage \(node \d+\), 1 attempt: ", failure_text), failure_text
     assert "cannot identify image file" in failure_text
     assert "2 / 3 done - 1 failed" in card.locator("[data-test=run-stats]").inner_text()
+    page.locator(".p-toast-message", has_text="row 2 (p2) failed in LoadImage").wait_for()
+    card.scroll_into_view_if_needed()
+    panel.screenshot_panel(ARTIFACTS / "panel-failed-row.png")
 
     write_gradient_png(comfy.input_dir / "bad.png")
     card.locator("[data-test=retry-failed]").click()
@@ -246,3 +246,24 @@ def test_failed_row_listed_and_retry_reruns_it(page, comfy):
     card.locator("[data-test=failures]").wait_for(state="detached")
     assert card.locator("[data-test=retry-failed]").count() == 0
     assert (comfy.output_dir / "panel-photos" / "p2.png").is_file()
+
+
+def test_cancel_paused_run_after_confirm(page, comfy):
+    panel = PanelDriver(page, comfy)
+    panel.load_demo_workflow()
+    panel.open()
+    panel.choose_source(DEMO_CSV)
+    panel.set_option("limit", "2")
+    panel.start_run("panel-cancel")
+    panel.wait_for_state("panel-cancel", "paused")
+    card = panel.run_card("panel-cancel")
+    assert card.locator("[data-test=resume]").is_visible()
+
+    card.locator("[data-test=cancel]").click()
+    dialog = page.locator(".p-dialog", has_text='Cancel run "panel-cancel"?')
+    dialog.locator("button[aria-label=Confirm]").click()
+
+    panel.wait_for_state("panel-cancel", "cancelled")
+    assert "2 / 12 done" in card.locator("[data-test=run-stats]").inner_text()
+    assert card.locator("[data-test=resume]").count() == 0
+    assert card.locator("[data-test=cancel]").count() == 0

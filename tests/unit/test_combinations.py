@@ -353,3 +353,16 @@ def test_build_template_set_directly() -> None:
 
     assert [row.values for row in source] == [{"product": "bag", "prompt": "photo of bag"}]
     assert source.info.path == "node"
+
+
+def test_coverage_rows_hold_every_value():
+    from batch_runner.sources import Variable, build_template_set
+
+    source = build_template_set("{a} {b}", [Variable("a", ("1", "2", "3")), Variable("b", ("x", "y"))])
+
+    covered = list(source.coverage_rows())
+
+    assert len(covered) == 3
+    assert {row.values["a"] for row in covered} == {"1", "2", "3"}
+    assert {row.values["b"] for row in covered} == {"x", "y"}
+    assert {row.id for row in covered} <= {row.id for row in source}

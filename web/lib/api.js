@@ -22,7 +22,12 @@ function failure(status, error, problems = []) {
 }
 
 async function readBody(response) {
-  const text = await response.text();
+  let text;
+  try {
+    text = await response.text();
+  } catch (error) {
+    return { error: `the response body could not be read (${error?.message ?? error})` };
+  }
   if (!text) {
     return null;
   }
@@ -108,12 +113,12 @@ export class BatchApi {
     return this.request("POST", `/runs/${encodeURIComponent(runId)}/${action}`, body);
   }
 
-  // The download address of a run's manifest; FORMAT is "csv" or "jsonl".
+  // Returns the download URL of a run's manifest. FORMAT is "csv" or "jsonl".
   manifestUrl(runId, format) {
     return this.url(`${PREFIX}/runs/${encodeURIComponent(runId)}/manifest?format=${format}`);
   }
 
-  // The /view address of FILE, a path relative to the run folder <output>/<run id>/.
+  // Returns the /view URL of FILE, a path relative to the run folder <output>/<run id>/.
   imageUrl(runId, file) {
     const slash = file.lastIndexOf("/");
     const folder = slash === -1 ? "" : file.slice(0, slash);

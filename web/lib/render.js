@@ -4,21 +4,22 @@
 //
 // Only exports: ComfyUI loads this file as a module of its own too.
 
-import { FINAL_STATES, GRAPH_SOURCE, hasErrors } from "./state.js";
+import { DEFAULT_SOURCE_EXTENSIONS } from "./api.js";
+import { FINAL_STATES, GRAPH_SOURCE, MAX_RUNS_WITH_FAILURES, hasErrors } from "./state.js";
 
 const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|gif|bmp)$/i;
-const MAX_RUNS_SHOWN = 20;
-const MAX_FAILED_ROWS_SHOWN = 50;
+const MAX_RUNS_LISTED = MAX_RUNS_WITH_FAILURES;
+const MAX_FAILED_ROWS_LISTED = 50;
 
 const SEED_MODES = [
-  ["column", "From the seed column"],
-  ["random", "Random for every row"],
-  ["derived", "Derived from the row ID"],
-  ["workflow", "Keep the workflow's seeds"],
+  ["column", "Seed column"],
+  ["random", "Random"],
+  ["derived", "From row ID"],
+  ["workflow", "Workflow's own"],
 ];
 const ORDERINGS = [
   ["file", "File order"],
-  ["group_models", "Rows sharing models together"],
+  ["group_models", "Group by model"],
 ];
 
 // Creates an element. PROPS keys starting with "on" add listeners, "class" and
@@ -79,7 +80,7 @@ function patchChildren(container, items) {
   for (const child of container.children) {
     existing.set(child.dataset.key, child);
   }
-  const wanted = items.map(({ key, signature, build }) => {
+  const ordered = items.map(({ key, signature, build }) => {
     const old = existing.get(key);
     if (old && old.batchRunnerSignature === signature) {
       return old;
@@ -89,12 +90,12 @@ function patchChildren(container, items) {
     fresh.batchRunnerSignature = signature;
     return fresh;
   });
-  wanted.forEach((child, index) => {
+  ordered.forEach((child, index) => {
     if (container.children[index] !== child) {
       container.insertBefore(child, container.children[index] ?? null);
     }
   });
-  while (container.children.length > wanted.length) {
+  while (container.children.length > ordered.length) {
     container.lastElementChild.remove();
   }
 }
@@ -113,10 +114,11 @@ export function formatDuration(seconds) {
   if (whole < 60) {
     return `${whole} s`;
   }
-  if (whole < 3600) {
-    return `${Math.round(whole / 60)} min`;
+  const minutes = Math.round(whole / 60);
+  if (minutes < 60) {
+    return `${minutes} min`;
   }
-  return `${Math.floor(whole / 3600)} h ${Math.round((whole % 3600) / 60)} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 export function formatRate(rate) {
@@ -141,7 +143,7 @@ function formatValue(value) {
   return text.length > 160 ? `${text.slice(0, 157)}...` : text;
 }
 
-// "Row 5 (tote-002), column blur: ..." with what the problem record holds.
+// Describes a problem in one line, e.g. "Row 5 (tote-002), column blur: ...", from the fields the record contains.
 export function describeProblem(problem) {
   const place = [];
   if (problem.row !== undefined && problem.row !== null) {
@@ -165,6 +167,8 @@ export function describeProblem(problem) {
 // Panel
 
 // Builds the panel's fixed layout in ROOT and returns a view with draw(state, topic).
+// Controls are created once and updated in place: a control rebuilt between
+// mousedown and mouseup would lose the click.
 export function mountPanel(root, handlers) {
   const sections = {
     source: h("section", { class: "batch-runner-section", dataset: { section: "source" } }),
@@ -173,7 +177,9 @@ export function mountPanel(root, handlers) {
     actions: h("section", { class: "batch-runner-section batch-runner-actions", dataset: { section: "actions" } }),
     runs: h("section", { class: "batch-runner-section", dataset: { section: "runs" } }),
   };
+  const sourceControls = buildSource(sections.source, handlers);
   const optionInputs = buildOptions(sections.options, handlers);
+  const actionControls = buildActions(sections.actions, handlers);
   const runList = h("div", { class: "batch-runner-run-list" });
   const runMessage = h("div");
   sections.runs.append(
@@ -189,8 +195,8 @@ export function mountPanel(root, handlers) {
   return {
     panel,
     draw(state, topic) {
-      if (!topic || topic === "sources") {
-        drawSource(sections.source, state, handlers);
+      if (!topic || topic === "sources" || topic === "preview") {
+        drawSource(sourceControls, state);
       }
       if (!topic || topic === "preview") {
         drawPreview(sections.preview, state);
@@ -199,7 +205,7 @@ export function mountPanel(root, handlers) {
         syncOptions(optionInputs, state);
       }
       if (!topic || topic === "preview" || topic === "form" || topic === "sources") {
-        drawActions(sections.actions, state, handlers);
+        drawActions(actionControls, state);
       }
       if (!topic || topic === "runs") {
         drawRuns(runList, runMessage, state, handlers);
@@ -208,58 +214,76 @@ export function mountPanel(root, handlers) {
   };
 }
 
+function setLabel(buttonElement, label) {
+  const span = buttonElement.querySelector("span");
+  if (span && span.textContent !== label) {
+    span.textContent = label;
+  }
+}
+
 // Source
 
-function drawSource(section, state, handlers) {
-  const choice = state.sourceChoice;
+function buildSource(section, handlers) {
   const select = h("select", {
     class: "batch-runner-input", id: "batch-runner-source",
     onChange: (event) => handlers.onChooseSource(event.target.value),
   });
-  if (choice === null) {
-    select.append(h("option", { value: "__none__", disabled: true, selected: true }, "Choose a job file..."));
-  }
-  select.append(h("option", { value: GRAPH_SOURCE, selected: choice === GRAPH_SOURCE, disabled: !state.graphHasSource },
-    state.graphHasSource ? "Source node in the graph" : "Source node in the graph (none)"));
-  const files = [...state.sources.files];
-  if (choice && !files.includes(choice)) {
-    files.unshift(choice);
-  }
-  for (const file of files) {
-    select.append(h("option", { value: file, selected: choice === file }, file));
-  }
-
-  const extensions = (state.sources.extensions.length ? state.sources.extensions : [".csv", ".tsv", ".xlsx", ".json", ".jsonl"]).join(",");
   const fileInput = h("input", {
-    type: "file", accept: extensions, class: "batch-runner-hidden", dataset: { test: "upload-input" },
+    type: "file", class: "batch-runner-hidden", dataset: { test: "upload-input" },
     onChange: (event) => {
       const [file] = event.target.files ?? [];
+      event.target.value = ""; // so choosing the same file again uploads it again
       if (file) {
         handlers.onUpload(file);
       }
     },
   });
-
-  fill(section,
+  const upload = button("Upload file", "pi-upload", () => fileInput.click());
+  const preview = button("Preview", "pi-eye", handlers.onPreview, { test: "preview" });
+  const messages = h("div");
+  section.append(
     h("h3", {}, "Job file"),
     h("div", { class: "batch-runner-row" }, select,
       button("", "pi-refresh", handlers.onRefreshSources, {
         kind: "batch-runner-icon-button", title: "Reload the list of job files in the input folder",
       })),
-    h("div", { class: "batch-runner-row" },
-      button(state.upload.busy ? "Uploading..." : "Upload file", "pi-upload", () => fileInput.click(), {
-        disabled: state.upload.busy, title: `Upload a job file (${extensions}) into ComfyUI's input folder`,
-      }),
-      button("Preview", "pi-eye", handlers.onPreview, { disabled: choice === null, test: "preview" }),
-      fileInput),
+    h("div", { class: "batch-runner-row" }, upload, preview, fileInput),
+    messages);
+  return { select, fileInput, upload, preview, messages };
+}
+
+function drawSource(controls, state) {
+  const choice = state.sourceChoice;
+  const files = [...state.sources.files];
+  if (choice && !files.includes(choice)) {
+    files.unshift(choice);
+  }
+  const signature = JSON.stringify([choice, files, state.graphHasSource]);
+  if (controls.select.batchRunnerSignature !== signature) {
+    controls.select.batchRunnerSignature = signature;
+    fill(controls.select,
+      choice === null ? h("option", { value: "__none__", disabled: true }, "Choose a job file...") : null,
+      h("option", { value: GRAPH_SOURCE, disabled: !state.graphHasSource },
+        state.graphHasSource ? "Source node in the graph" : "Source node in the graph (none)"),
+      files.map((file) => h("option", { value: file }, file)));
+    controls.select.value = choice === null ? "__none__" : choice;
+  }
+
+  const extensions = (state.sources.extensions.length ? state.sources.extensions : DEFAULT_SOURCE_EXTENSIONS).join(",");
+  controls.fileInput.accept = extensions;
+  controls.upload.disabled = state.upload.busy;
+  controls.upload.title = `Upload a job file (${extensions}) into ComfyUI's input folder`;
+  setLabel(controls.upload, state.upload.busy ? "Uploading..." : "Upload file");
+  controls.preview.disabled = choice === null;
+
+  fill(controls.messages,
     state.sources.error ? h("p", { class: "batch-runner-error" }, `Could not list job files: ${state.sources.error}`) : null,
     state.upload.error ? h("p", { class: "batch-runner-error" }, state.upload.error) : null,
     choice === GRAPH_SOURCE && state.graphSourceFile ? h("p", { class: "batch-runner-hint" },
       "Reads ", h("code", {}, state.graphSourceFile), ", the file set on the Batch Source node.") : null,
     choice === null ? h("p", { class: "batch-runner-hint" },
       "This workflow has no Batch Source node: choose or upload a job file. Columns named ",
-      h("code", {}, "<node title>.<input>"), " set that input directly.") : null,
-  );
+      h("code", {}, "<node title>.<input>"), " set that input directly.") : null);
 }
 
 // Preview
@@ -311,7 +335,7 @@ function drawProblems(problems, total) {
     .filter(Boolean).join(", ");
   return h("div", { class: "batch-runner-problems", dataset: { test: "problems" } },
     h("p", { class: errors ? "batch-runner-error" : "batch-runner-warning" },
-      counts, total > problems.length ? ` (first ${problems.length} of ${total} shown)` : ""),
+      counts, total > problems.length ? ` (first ${problems.length} of ${total} listed)` : ""),
     h("ul", {}, problems.map((problem) => h("li", {
       class: (problem.severity ?? "error") === "error" ? "batch-runner-error" : "batch-runner-warning",
     }, describeProblem(problem)))));
@@ -370,7 +394,7 @@ function buildOptions(section, handlers) {
         field("ID column", text("id_column", { type: "text", placeholder: "id" }), "Used when the graph has no Batch Source node"),
         field("Start at", text("start_at", { type: "datetime-local" }), "Empty starts now", { wide: true }),
         field("Webhook URL", text("webhook_url", { type: "url", placeholder: "https://..." }),
-          "Receives the run's progress as JSON", { wide: true }))),
+          "Gets a JSON message on start, progress, finish and failure (Slack and Discord URLs work)", { wide: true }))),
     problems);
   inputs.problems = problems;
   return inputs;
@@ -394,7 +418,14 @@ function syncOptions(inputs, state) {
   fill(inputs.problems, state.formProblems.map((problem) => h("p", { class: "batch-runner-error" }, problem)));
 }
 
-function drawActions(section, state, handlers) {
+function buildActions(section, handlers) {
+  const run = button("Run", "pi-play", handlers.onRun, { kind: "batch-runner-primary", test: "run" });
+  const hint = h("span", { class: "batch-runner-hint" });
+  section.append(run, hint);
+  return { run, hint };
+}
+
+function drawActions(controls, state) {
   const count = state.preview.result?.count;
   const limit = Number(state.form.limit);
   let label = "Run";
@@ -403,15 +434,15 @@ function drawActions(section, state, handlers) {
   } else if (count !== undefined && state.preview.status === "ready") {
     label = limit > 0 && limit < count ? `Run first ${limit} of ${count} jobs` : `Run ${plural(count, "job")}`;
   }
-  let hint = null;
+  let hint = "";
   if (state.sourceChoice === null) {
     hint = "Choose a job file first.";
   } else if (state.preview.status === "failed" || hasErrors(state.preview.problems)) {
     hint = "Fix the errors in the preview, then preview again.";
   }
-  fill(section,
-    button(label, "pi-play", handlers.onRun, { disabled: !state.canRun, kind: "batch-runner-primary", test: "run" }),
-    hint ? h("span", { class: "batch-runner-hint" }, hint) : null);
+  setLabel(controls.run, label);
+  controls.run.disabled = !state.canRun;
+  controls.hint.textContent = hint;
 }
 
 // Runs
@@ -424,30 +455,25 @@ function drawRuns(list, message, state, handlers) {
   }
   if (!runs.length) {
     notes.push(h("p", { class: "batch-runner-hint" }, "No runs yet."));
-  } else if (runs.length > MAX_RUNS_SHOWN) {
-    notes.push(h("p", { class: "batch-runner-hint" }, `The newest ${MAX_RUNS_SHOWN} of ${runs.length} runs are shown.`));
+  } else if (runs.length > MAX_RUNS_LISTED) {
+    notes.push(h("p", { class: "batch-runner-hint" }, `The newest ${MAX_RUNS_LISTED} of ${runs.length} runs are listed.`));
   }
   fill(message, notes);
 
-  patchChildren(list, runs.slice(0, MAX_RUNS_SHOWN).map((run) => {
-    const failures = state.failures.get(run.run_id);
-    const pending = [...state.pendingActions].filter((key) => key.startsWith(`${run.run_id}:`)).sort().join();
-    return {
-      key: run.run_id,
-      signature: JSON.stringify([run, failures, pending]),
-      build: () => drawRun(run, failures, state, handlers),
-    };
-  }));
+  const listed = runs.slice(0, MAX_RUNS_LISTED);
+  // The signature is the run id, so each run keeps its article and only its parts are redrawn.
+  patchChildren(list, listed.map((run) => ({
+    key: run.run_id,
+    signature: run.run_id,
+    build: () => h("article", { dataset: { runId: run.run_id } }),
+  })));
+  listed.forEach((run, index) => drawRun(list.children[index], run, state, handlers));
 }
 
-function drawRun(run, failures, state, handlers) {
+function runStats(run) {
   const counts = run.counts ?? {};
-  const total = counts.total || 0;
   const finished = (counts.done ?? 0) + (counts.skipped ?? 0);
-  const failed = (counts.failed ?? 0) + (counts.suspect ?? 0);
-  const percent = (part) => (total ? `${(100 * part) / total}%` : "0%");
-
-  const stats = [`${finished} / ${total} done`];
+  const stats = [`${finished} / ${counts.total ?? 0} done`];
   if (counts.skipped) {
     stats.push(`${counts.skipped} already complete`);
   }
@@ -470,24 +496,54 @@ function drawRun(run, failures, state, handlers) {
       stats.push(`about ${eta} left`);
     }
   }
+  return stats.join(" - ");
+}
 
-  return h("article", { class: `batch-runner-run batch-runner-state-${run.state}`, dataset: { runId: run.run_id } },
-    h("div", { class: "batch-runner-run-head" },
-      h("strong", { class: "batch-runner-run-name", title: run.folder ?? "" }, run.name ?? run.run_id),
-      h("span", { class: `batch-runner-badge batch-runner-badge-${run.state}`, dataset: { test: "run-state" } }, run.state)),
-    h("div", { class: "batch-runner-muted" }, formatTime(run.created_at), run.source ? ` - ${run.source.split(/[\\/]/).pop()}` : ""),
-    run.note ? h("p", { class: "batch-runner-note" }, run.note) : null,
+function drawProgress(run) {
+  const counts = run.counts ?? {};
+  const total = counts.total || 0;
+  const finished = (counts.done ?? 0) + (counts.skipped ?? 0);
+  const failed = (counts.failed ?? 0) + (counts.suspect ?? 0);
+  const percent = (part) => (total ? `${(100 * part) / total}%` : "0%");
+  return h("div", {},
     h("div", {
       class: "batch-runner-progress", role: "progressbar", "aria-valuemin": "0",
       "aria-valuemax": String(total), "aria-valuenow": String(finished),
     },
     h("div", { class: "batch-runner-progress-done", style: `width: ${percent(finished)}` }),
     h("div", { class: "batch-runner-progress-failed", style: `width: ${percent(failed)}` })),
-    h("div", { class: "batch-runner-stats", dataset: { test: "run-stats" } }, stats.join(" - ")),
-    drawRunButtons(run, failed, state, handlers),
-    drawThumbnails(run, state),
-    drawFailures(run, failures, state, handlers),
-    drawManifestLinks(run, state));
+    h("div", { class: "batch-runner-stats", dataset: { test: "run-stats" } }, runStats(run)));
+}
+
+function drawRunHead(run) {
+  return h("div", {},
+    h("div", { class: "batch-runner-run-head" },
+      h("strong", { class: "batch-runner-run-name", title: run.folder ?? "" }, run.name ?? run.run_id),
+      h("span", { class: `batch-runner-badge batch-runner-badge-${run.state}`, dataset: { test: "run-state" } }, run.state)),
+    h("div", { class: "batch-runner-muted" }, formatTime(run.created_at), run.source ? ` - ${run.source.split(/[\\/]/).pop()}` : ""),
+    run.note ? h("p", { class: "batch-runner-note" }, run.note) : null);
+}
+
+// Redraws the parts of a run's ARTICLE whose data changed, so a progress
+// update leaves the buttons and thumbnails in place.
+function drawRun(article, run, state, handlers) {
+  const counts = run.counts ?? {};
+  const failed = (counts.failed ?? 0) + (counts.suspect ?? 0);
+  const failures = state.failures.get(run.run_id);
+  const pending = [...state.pendingActions].filter((key) => key.startsWith(`${run.run_id}:`)).sort();
+  const part = (key, data, build) => ({
+    key, signature: JSON.stringify(data), build: () => build() ?? h("div", { class: "batch-runner-hidden" }),
+  });
+
+  article.className = `batch-runner-run batch-runner-state-${run.state}`;
+  patchChildren(article, [
+    part("head", [run.name, run.state, run.folder, run.created_at, run.source, run.note], () => drawRunHead(run)),
+    part("progress", [counts, run.rate, run.eta_seconds, run.state], () => drawProgress(run)),
+    part("buttons", [run.state, failed > 0, pending], () => drawRunButtons(run, failed, state, handlers)),
+    part("thumbnails", run.latest_outputs ?? [], () => drawThumbnails(run, state)),
+    part("failures", failures ?? null, () => drawFailures(failures)),
+    part("links", [counts.done, counts.failed, counts.suspect].some(Boolean), () => drawManifestLinks(run, state)),
+  ]);
 }
 
 function drawRunButtons(run, failed, state, handlers) {
@@ -533,7 +589,7 @@ function drawThumbnails(run, state) {
   }));
 }
 
-function drawFailures(run, failures, state, handlers) {
+function drawFailures(failures) {
   if (!failures) {
     return null;
   }
@@ -543,10 +599,12 @@ function drawFailures(run, failures, state, handlers) {
   if (!failures.rows.length) {
     return null;
   }
-  const shown = failures.rows.slice(0, MAX_FAILED_ROWS_SHOWN);
+  // The server returns a limited number of failed rows, so the run's counts give the total.
+  const total = Math.max(failures.count, failures.rows.length);
+  const listed = failures.rows.slice(0, MAX_FAILED_ROWS_LISTED);
   return h("details", { class: "batch-runner-failures", open: true, dataset: { test: "failures" } },
-    h("summary", {}, `Failed rows (${failures.rows.length})`),
-    h("ul", {}, shown.map((row) => {
+    h("summary", {}, `Failed rows (${total})`),
+    h("ul", {}, listed.map((row) => {
       const error = row.error ?? {};
       const where = error.node_type ? ` in ${error.node_type} (node ${error.node_id})` : "";
       const attempts = plural(row.attempts, "attempt");
@@ -554,8 +612,8 @@ function drawFailures(run, failures, state, handlers) {
         h("strong", {}, `Row ${row.row} (${row.row_id})`), ` ${row.status}${where}, ${attempts}: `,
         error.message ?? "no error message");
     })),
-    failures.rows.length > shown.length
-      ? h("p", { class: "batch-runner-hint" }, `${failures.rows.length - shown.length} more in the manifest.`) : null);
+    total > listed.length
+      ? h("p", { class: "batch-runner-hint" }, `${total - listed.length} more are listed in the manifest.`) : null);
 }
 
 function drawManifestLinks(run, state) {

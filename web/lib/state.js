@@ -11,12 +11,13 @@
 
 export const EVENT_TYPES = ["batch-runner.progress", "batch-runner.update"];
 export const FINAL_STATES = new Set(["done", "failed", "cancelled"]);
-// Choice of `source.choice` meaning "the Batch Source node in the graph".
+// The `source.choice` value that means "the Batch Source node in the graph".
 export const GRAPH_SOURCE = "";
 // Same rule as the server's run name check: the name becomes a folder.
 export const RUN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$/;
 
 const POLL_INTERVAL_MS = 10000;
+export const MAX_RUNS_WITH_FAILURES = 20;
 const FAILURE_RELOAD_DELAY_MS = 300;
 
 export function defaultForm() {
@@ -101,7 +102,7 @@ export function buildRunOptions(form, sourceChoice) {
     if (Number.isNaN(when.getTime())) {
       problems.push(`Start time "${text("start_at")}" is not a valid date and time.`);
     } else {
-      // datetime-local is local time; the server reads a time without an offset as UTC.
+      // datetime-local is local time, but the server reads a time without an offset as UTC, so send UTC.
       options.start_at = when.toISOString().replace(/\.\d{3}Z$/, "+00:00");
     }
   }
@@ -257,10 +258,17 @@ export class BatchPanelState {
   // Form
 
   setOption(key, value) {
+    if (this.form[key] === value) {
+      return;
+    }
     this.form[key] = value;
     if (key === "name") {
       this.nameEdited = String(value).trim() !== "";
     }
+    if (this.formProblems.length) {
+      this.checkForm({ forRun: true }); // clears each problem as soon as its field is fixed
+    }
+    this.emit("form");
   }
 
   // Derives a fresh default run name, with the current time, from FILENAME.
@@ -277,9 +285,10 @@ export class BatchPanelState {
     return String(this.form.name ?? "").trim() || this.defaultName;
   }
 
-  checkForm() {
+  // Checks the options, and the run name too when FORRUN is set. The problems stay in formProblems for drawing.
+  checkForm({ forRun = false } = {}) {
     const built = buildRunOptions(this.form, this.sourceChoice);
-    if (!RUN_NAME_PATTERN.test(this.runName) || /[. ]$/.test(this.runName)) {
+    if (forRun && (!RUN_NAME_PATTERN.test(this.runName) || /[. ]$/.test(this.runName))) {
       built.problems.push(`Run name "${this.runName}" is invalid: use 1 to 100 letters, digits, spaces, "_", "-" ` +
         `or ".", starting with a letter or digit and not ending with "." or a space.`);
     }
@@ -344,7 +353,7 @@ export class BatchPanelState {
   // Runs
 
   async startRun() {
-    const built = this.checkForm();
+    const built = this.checkForm({ forRun: true });
     if (built.problems.length || !this.canRun) {
       this.emit("form");
       return;
@@ -393,25 +402,30 @@ export class BatchPanelState {
       return;
     }
     this.runsError = null;
-    const seen = new Set();
-    for (const run of result.data.runs ?? []) {
-      seen.add(run.run_id);
-      this.upsertRun(run, { silent: true });
-    }
-    for (const runId of [...this.runs.keys()]) {
-      if (!seen.has(runId)) {
-        this.runs.delete(runId);
+    this.runs = new Map((result.data.runs ?? []).map((run) => [run.run_id, run]));
+    for (const runId of [...this.failures.keys()]) {
+      if (!this.runs.has(runId)) {
         this.failures.delete(runId);
       }
+    }
+    // Failed rows are loaded for the newest runs only: the panel lists no more.
+    for (const run of this.sortedRuns().slice(0, MAX_RUNS_WITH_FAILURES)) {
+      this.syncFailures(run);
     }
     this.emit("runs");
   }
 
-  upsertRun(summary, { silent = false } = {}) {
+  upsertRun(summary) {
     if (!summary?.run_id) {
       return;
     }
     this.runs.set(summary.run_id, summary);
+    this.syncFailures(summary);
+    this.emit("runs");
+  }
+
+  // Loads a run's failed rows again when its count of failed and suspect rows changed.
+  syncFailures(summary) {
     const counts = summary.counts ?? {};
     const failedCount = (counts.failed ?? 0) + (counts.suspect ?? 0);
     const known = this.failures.get(summary.run_id);
@@ -419,9 +433,6 @@ export class BatchPanelState {
       this.failures.delete(summary.run_id);
     } else if (!known || known.count !== failedCount) {
       this.scheduleFailureLoad(summary.run_id);
-    }
-    if (!silent) {
-      this.emit("runs");
     }
   }
 

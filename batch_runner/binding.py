@@ -63,7 +63,7 @@ class TemplateUse:
 
 @dataclass
 class BatchPlan:
-    """How one graph takes its values from rows; built once, applied to every job."""
+    """The bindings from row columns to one graph's inputs, built once and applied to every job."""
 
     prompt: Prompt
     columns: tuple[str, ...]

@@ -12,7 +12,7 @@ from .values import parse_bool, parse_float, parse_int
 
 
 class ConversionError(ValueError):
-    """A value that the target input would reject; `allowed` says what it takes."""
+    """Raised for a value the target input would reject; `allowed` describes what it accepts."""
 
     def __init__(self, message: str, allowed: str) -> None:
         super().__init__(message)

@@ -1,8 +1,8 @@
 """The run engine: feeds each run's jobs into ComfyUI's queue a few at a time.
 
-At most `window` prompts of a run wait in ComfyUI's queue; when one finishes
-the next is queued, so the executor always has a job ready and never sits
-idle, while the queue view stays short and the run can pause or cancel.
+At most `window` prompts of a run wait in ComfyUI's queue, and when one
+finishes the next is queued. The executor always has a job ready, while the
+queue view stays short and the run can still pause or cancel.
 Everything here runs on the server's event loop; the adapter hands
 completions over from ComfyUI's worker thread.
 """

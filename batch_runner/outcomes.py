@@ -20,8 +20,8 @@ def collect_output_files(outputs: dict[str, Any], run_dir: Path, row_id: str) ->
 
     The batch saver's report is used when there is one. A graph without it
     (bound by column names to core nodes) is credited with every file its
-    output nodes wrote, such as SaveImage's; those usually lie outside the run
-    folder, so their paths start with "../".
+    output nodes wrote, such as SaveImage's. Those files usually lie outside
+    the run folder, so their paths start with "../".
     """
     files: list[str] = []
     prompt_text = None

@@ -41,7 +41,7 @@ PromptValidator = Callable[[Prompt], Awaitable[list[Problem]]]
 
 @dataclass
 class Environment:
-    """What the service needs from the host ComfyUI, supplied by the server adapter."""
+    """Folders, node descriptions and validation hooks of the host ComfyUI, supplied by the server adapter."""
 
     input_dir: Path
     output_dir: Path
@@ -99,7 +99,10 @@ class BatchService:
 
     async def check(self, request: RunRequest, validate_name: bool = True,
                     started_at: datetime | None = None) -> CheckedBatch:
-        """Load the source, bind it to the graph and check every row; never raises for bad rows.
+        """Load the source, bind it to the graph and check every row.
+
+        Bad rows become problems in the result. Only a request or a source that
+        cannot be used at all raises BatchValidationError.
 
         STARTED_AT is the run's start time that date tokens in output names use.
         """
@@ -146,8 +149,8 @@ class BatchService:
         sources = nodes_of_class(request.prompt, node_ids.SOURCE)
         node_inputs = request.prompt[sources[0]].get("inputs", {}) if sources else {}
         if sources and request.options.source:
-            # The option names the file this batch reads, so the node says so too: its
-            # file widget is what ComfyUI validates and what history records.
+            # The option names the file this batch reads, so the node names it too, because
+            # ComfyUI validates the node's file widget and history records it.
             node_inputs["file"] = request.options.source
         name = request.options.source or node_inputs.get("file")
         if not isinstance(name, str) or not name:
@@ -185,8 +188,8 @@ class BatchService:
     async def _comfy_validation(self, plan: BatchPlan, source: JobSource) -> list[Problem]:
         """Run ComfyUI's own validation on the first job, or on every job when bound inputs need it.
 
-        Only bound inputs differ between jobs, and `check_row` already holds them
-        to the same rules ComfyUI applies (type, min, max, options), so the
+        Only bound inputs differ between jobs, and `check_row` already applies to
+        them the rules ComfyUI applies (type, min, max, options), so the
         first job stands for all unless a bound node has its own VALIDATE_INPUTS.
         """
         every_row = self.env.needs_full_validation(plan)
@@ -243,7 +246,7 @@ class BatchService:
     def _start_stream(self, run: Run) -> None:
         """Feed RUN from its source: lazily in file order, or sorted when grouping by model."""
         if run.options.ordering is Ordering.GROUP_MODELS:
-            # NOTE: grouping sorts, so it holds every row that still has to run in memory.
+            # NOTE: grouping sorts, so it keeps every row that still has to run in memory.
             remaining = [row for row in run.source if row.id not in run.checkpoint]
             run.start_stream(order_jobs(run.plan, remaining, run.options))
         else:

@@ -1,8 +1,8 @@
 """The run's own copy of its job source, so editing the original mid-run changes nothing.
 
-The source file (and a template set's rows file) is copied into
-`<run>/source/` when the run starts; after a restart the rows are read back
-from that copy with the same options, which gives the same rows and IDs.
+The source file, and a template set's rows file, are copied into
+`<run>/source/` when the run starts. After a restart the rows are read back
+from that copy with the same options, so they come back with the same IDs.
 Copying a file is fast and its size does not grow with the number of
 combinations a template set expands to. A rows file outside the template
 set's folder cannot be copied beside it; the rows are then written out one
@@ -52,7 +52,7 @@ def save_source_snapshot(run_dir: Path, source: JobSource, options: SourceOption
 
 
 def _rows_file_beside(source: JobSource, original: Path) -> str | None | bool:
-    """The rows file of a template set, relative to the set's folder; False when it lies outside."""
+    """Return a template set's rows file relative to the set's folder, None without one, False when outside."""
     rows = getattr(source, "rows", None) if isinstance(source, CombinationSource) else None
     if rows is None:
         return None

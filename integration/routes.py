@@ -1,4 +1,4 @@
-"""HTTP routes under /batch-runner/. Handlers parse, call the service or engine, and answer.
+"""HTTP routes under /batch-runner/. Handlers parse, call the service or engine, and respond.
 
 Errors are `{"error": "...", "problems": [...]}` with a real status. Mutating
 routes require `Content-Type: application/json`, which a cross-site form

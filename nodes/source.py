@@ -81,9 +81,12 @@ class BatchSource:
             data = row_from_payload(batch_row)
             return data, str(data["id"]), int(data["row"])
 
-        options = SourceOptions(id_column=id_column or "id",
-                                delimiter=None if delimiter == "auto" else ("\t" if delimiter == "tab" else delimiter),
-                                encoding=None if encoding == "auto" else encoding, sheet=sheet or None)
+        options = SourceOptions(
+            id_column=id_column or "id",
+            delimiter=None if delimiter == "auto" else delimiter,
+            encoding=None if encoding == "auto" else encoding,
+            sheet=sheet or None,
+        )
         source = load_source(_input_path(file), options)
         if not 1 <= row <= len(source):
             raise ValueError(f"{file} has {len(source)} rows; pick a row from 1 to {len(source)}")

@@ -52,7 +52,9 @@ def main() -> int:
         print(f"Images:     {run_dir}/<style>/<id>.png")
         print(f"Checkpoint: {run_dir / 'checkpoint.txt'}")
         print(f"Manifest:   {run_dir / 'manifest.csv'}")
-        for path in sorted(run_dir.glob("*/*.png"))[:3]:
+        print(f"Overview:   {run_dir / '_contact_sheet.png'}")
+        images = [path for path in sorted(run_dir.glob("*/*.png")) if not path.name.startswith("_")]
+        for path in images[:3]:
             print(f"  e.g. {path.relative_to(run_dir)}")
     return 0 if final["state"] == "done" and counts["failed"] == 0 else 1
 

@@ -363,7 +363,9 @@ class RunEngine:
             self._finish(run, RunState.FAILED if nothing_worked else RunState.DONE)
         elif run.state is RunState.RUNNING and not run.pending and run.options.limit is not None \
                 and run.submitted_this_session >= run.options.limit:
-            self.pause(run, f"paused after the first {run.options.limit} job(s); resume to run the rest")
+            limit = run.options.limit
+            jobs = "job" if limit == 1 else f"{limit} jobs"
+            self.pause(run, f"paused after the first {jobs}; resume to run the rest")
 
     def _finish(self, run: Run, state: RunState) -> None:
         run.state = state

@@ -3,7 +3,7 @@
 Run by hand from the repository root (about 7 minutes on 2 CPU cores, plus
 about 3 minutes on the first run to write the checkpoints):
 
-    .runtime/venv/bin/python bench/bench_grouping.py [--rows 20] [--steps 1] [--size 64] [--repeat 3]
+    .runtime/venv/bin/python bench/bench_grouping.py [--rows 20] [--steps 1] [--size 64] [--repeat 2]
 
 It writes two SD 1.5 checkpoints with random weights (A and B, about 2.1 GB
 each, kept in bench/.cache/checkpoints/ for the next run), then runs one job
@@ -21,7 +21,9 @@ comfy/model_base.py), which CheckpointLoaderSimple does once per load. The
 "Requested to load BaseModel" lines are counted too, as a cross-check. Wall
 time runs from the POST that starts the run until the run reports done.
 Server CPU is the ComfyUI process's user plus system time over the same
-span; it is less disturbed than wall time when other work shares the CPUs.
+span. Other work on the CPUs disturbs it less than wall time, but not
+entirely, and the 1-minute load average printed after each run shows how
+busy the machine was. Job durations come from each run's manifest.
 """
 
 from __future__ import annotations
@@ -70,8 +72,15 @@ class ModeResult:
     server_cpu: float
     loads: int
     load_requests: int
-    checkpoint_changes: int
+    # Job durations from the manifest, split by whether the job's checkpoint
+    # differs from the previous job's, i.e. whether the job had to load it.
+    switch_seconds: list[float]
+    reuse_seconds: list[float]
     load_average: float
+
+    @property
+    def checkpoint_changes(self) -> int:
+        return len(self.switch_seconds)
 
 
 def write_job_file(path: Path, rows: int) -> None:
@@ -86,7 +95,7 @@ def write_job_file(path: Path, rows: int) -> None:
 
 
 def bench_graph(size: int, steps: int) -> dict:
-    """The SD 1.5 example graph, made cheap on a CPU: a SIZE x SIZE image in STEPS steps."""
+    """Load the SD 1.5 example graph and make it cheap on a CPU: a SIZE x SIZE image in STEPS steps."""
     graph = json.loads(EXAMPLE_GRAPH.read_text())
     graph["1"]["inputs"]["file"] = JOB_FILE_NAME
     graph["2"]["inputs"]["ckpt_name"] = next(iter(CHECKPOINTS))
@@ -99,12 +108,22 @@ def count_lines(log_path: Path, marker: str) -> int:
     return sum(marker in line for line in log_path.read_text(errors="replace").splitlines())
 
 
-def checkpoint_changes(run_dir: Path) -> int:
-    """Count how often the checkpoint differs from the previous job's, in the order the jobs started."""
+def job_seconds_by_switch(run_dir: Path) -> tuple[list[float], list[float]]:
+    """Split job durations into jobs that switch checkpoint and jobs that reuse the previous one.
+
+    Jobs are taken in the order they started. The first job counts as a switch.
+    """
     records = [json.loads(line) for line in (run_dir / "manifest.jsonl").read_text().splitlines()]
     records.sort(key=lambda record: record["started_at"])
-    names = [record["values"].get(CHECKPOINT_COLUMN) for record in records]
-    return sum(1 for index, name in enumerate(names) if index == 0 or name != names[index - 1])
+
+    switch_seconds, reuse_seconds = [], []
+    previous = None
+    for record in records:
+        name = record["values"].get(CHECKPOINT_COLUMN)
+        target = reuse_seconds if name == previous else switch_seconds
+        target.append(record["finished_at"] - record["started_at"])
+        previous = name
+    return switch_seconds, reuse_seconds
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -146,12 +165,13 @@ def run_mode(installation: Installation, checkpoint_paths: dict[str, Path], orde
         if final["counts"]["done"] != args.rows:
             raise RuntimeError(f"run {run_name} ended {final['state']} with {final['counts']}; "
                                f"end of the ComfyUI log:\n{server.log_tail()}")
+        switch_seconds, reuse_seconds = job_seconds_by_switch(server.output_dir / run_name)
         return ModeResult(
             ordering=ordering, jobs=args.rows, wall=wall, server_cpu=server_cpu,
-            load_average=os.getloadavg()[0],
             loads=count_lines(server.log_path, LOAD_MARKER),
             load_requests=count_lines(server.log_path, REQUEST_MARKER),
-            checkpoint_changes=checkpoint_changes(server.output_dir / run_name),
+            switch_seconds=switch_seconds, reuse_seconds=reuse_seconds,
+            load_average=os.getloadavg()[0],
         )
 
 
@@ -176,6 +196,7 @@ def print_table(results: list[ModeResult], orderings: tuple[str, ...]) -> None:
           f"| {first[2] / second[2]:.2f}x | {first[3] / second[3]:.2f}x | |")
     print(f"\nWall and CPU times are medians of {len(results) // len(orderings)} run(s) per ordering; "
           "loads and changes list every distinct value seen.")
+    print_job_times(results, orderings)
 
     for result in results:
         if result.load_requests != result.loads:
@@ -183,12 +204,33 @@ def print_table(results: list[ModeResult], orderings: tuple[str, ...]) -> None:
                   f"{result.load_requests} '{REQUEST_MARKER}' lines in the log.")
 
 
+def print_job_times(results: list[ModeResult], orderings: tuple[str, ...]) -> None:
+    """Print median job durations with and without a checkpoint switch, over all runs."""
+    print("\n| ordering | jobs that switch checkpoint | median s | jobs that reuse it | median s |")
+    print("| --- | --- | --- | --- | --- |")
+    for ordering in orderings:
+        switch = [seconds for result in results if result.ordering == ordering for seconds in result.switch_seconds]
+        reuse = [seconds for result in results if result.ordering == ordering for seconds in result.reuse_seconds]
+        print(f"| {ordering} | {len(switch)} | {_median_text(switch)} | {len(reuse)} | {_median_text(reuse)} |")
+
+    every_switch = [seconds for result in results for seconds in result.switch_seconds]
+    every_reuse = [seconds for result in results for seconds in result.reuse_seconds]
+    if every_switch and every_reuse:
+        extra = statistics.median(every_switch) - statistics.median(every_reuse)
+        print(f"\nEstimated cost of one checkpoint load (median switch job minus median reuse job, "
+              f"all runs): {extra:.2f} s")
+
+
+def _median_text(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f}" if values else "-"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20, help="jobs in the job file (default 20)")
     parser.add_argument("--steps", type=int, default=1, help="KSampler steps per job (default 1)")
     parser.add_argument("--size", type=int, default=64, help="image width and height in pixels (default 64)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per ordering, each on a fresh server (default 3)")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per ordering, each on a fresh server (default 2)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
                         help="folder for the generated checkpoints (default bench/.cache/checkpoints)")
     args = parser.parse_args()
@@ -203,7 +245,8 @@ def main() -> None:
     print(f"Job: SD 1.5 example graph, EmptyLatentImage {args.size}x{args.size}, KSampler {args.steps} step(s), "
           f"{args.rows} rows alternating {' / '.join(CHECKPOINTS)}", flush=True)
 
-    # The orderings alternate, so a slow spell on a shared machine hits both alike.
+    # The orderings alternate, so a slow spell on a shared machine is less
+    # likely to fall on one ordering only.
     orderings = ("file", "group_models")
     results = []
     for repetition in range(1, args.repeat + 1):

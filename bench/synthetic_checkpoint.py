@@ -2,11 +2,12 @@
 
 The benchmarks need real checkpoint loads without downloading model weights.
 This module builds ComfyUI's own SD 1.5 UNet, CLIP-L text encoder and VAE on
-the meta device (shapes only, no memory), takes their state dicts in the
-single-file layout that ComfyUI reads and writes (`model.diffusion_model.*`,
-`cond_stage_model.transformer.text_model.*`, `first_stage_model.*`), and fills
-every tensor with fp16 normal noise times 0.02, so sampling stays finite.
-The images it makes are noise or flat colour.
+the meta device, which gives shapes without allocating memory. It takes their
+state dicts in the single-file layout that ComfyUI reads and writes
+(`model.diffusion_model.*`, `cond_stage_model.transformer.text_model.*`,
+`first_stage_model.*`) and fills every tensor with normal noise times 0.02,
+stored as fp16 (2.13 GB). Small weights keep sampling finite, and the images
+come out as noise or flat colour.
 
 Run it with the interpreter that runs ComfyUI, because it imports `comfy`:
 
@@ -111,12 +112,13 @@ def sd15_tensor_specs() -> dict[str, Any]:
     with torch.device("meta"):
         vae = comfy.ldm.models.autoencoder.AutoencoderKL(ddconfig=SD15_VAE_CONFIG, embed_dim=SD15_VAE_EMBED_DIM)
 
-    # The same call ComfyUI's CheckpointSave node makes: it adds the three
-    # prefixes and drops the CLIP projection and logit scale that SD 1.5 files lack.
+    # The same call ComfyUI's CheckpointSave node makes. It adds the three
+    # prefixes and drops the CLIP projection and logit scale, which ComfyUI's
+    # SD15 config leaves out of SD 1.5 files.
     specs = base_model.state_dict_for_saving(clip.state_dict(), vae.state_dict())
 
-    # Original SD 1.5 files also carry the CLIP position ids. ComfyUI reads past
-    # them (see SD15.process_clip_state_dict), so they are kept for a faithful layout.
+    # ComfyUI's SD15.process_clip_state_dict accepts CLIP position ids in a
+    # checkpoint (and rounds float ones), so the file has them as int64 0..76.
     specs[POSITION_IDS_KEY] = torch.empty((1, 77), dtype=torch.int64, device="meta")
     return specs
 
@@ -132,7 +134,6 @@ def random_state_dict(specs: dict[str, Any], seed: int, std: float = WEIGHT_STD)
         if key == POSITION_IDS_KEY:
             state_dict[key] = torch.arange(shape[-1], dtype=torch.int64).reshape(shape)
             continue
-        # Drawn in fp32 and rounded, because fp16 draws on the CPU are slower.
         values = torch.randn(shape, generator=generator, dtype=torch.float32) * std
         state_dict[key] = values.to(torch.float16)
     return state_dict
@@ -188,8 +189,8 @@ def verify_checkpoint(path: Path, seed: int = 0) -> None:
     import comfy.supported_models
 
     # ComfyUI reports ignored keys only at DEBUG level, through the root logger.
-    # The collector stands in for the console handlers meanwhile, so its
-    # hundreds of DEBUG lines are kept rather than printed.
+    # The collector replaces the console handlers meanwhile, so the hundreds of
+    # DEBUG lines of a load are collected, not printed.
     collector = _RecordCollector()
     root = logging.getLogger()
     previous_level, previous_handlers = root.level, root.handlers[:]
@@ -273,9 +274,13 @@ def main() -> None:
         import_comfy(args.comfyui_dir)
         write_checkpoint(args.path, args.seed)
         if args.verify:
-            # A fresh process, so the check sees only what the file contains.
-            subprocess.run([sys.executable, str(Path(__file__).resolve()), "verify", str(args.path),
-                            "--comfyui-dir", str(args.comfyui_dir)], check=True)
+            # A fresh process, so the check reads only what the file contains.
+            check = subprocess.run([sys.executable, str(Path(__file__).resolve()), "verify", str(args.path),
+                                    "--comfyui-dir", str(args.comfyui_dir)])
+            if check.returncode != 0:
+                # Deleted, because ensure_checkpoint() would otherwise reuse it by its metadata.
+                args.path.unlink()
+                raise SystemExit(f"Deleted {args.path} because it failed the check above.")
         return
 
     import_comfy(args.comfyui_dir)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import shutil
+import threading
 from pathlib import Path
 
 from comfyui import ComfyServer
@@ -23,3 +25,25 @@ def write_rows(path: Path, rows: list[dict]) -> None:
         writer = csv.DictWriter(target, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+
+
+def run_async(coroutine_function, *args):
+    """Run an async test body in a thread of its own.
+
+    Playwright's sync API keeps an event loop running on the main thread while
+    the browser tests' session lasts, and asyncio.run() refuses to start there.
+    """
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(coroutine_function(*args))
+        except BaseException as error:  # handed back to the test thread below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

@@ -106,10 +106,9 @@ class BatchPanel {
     this.unsubscribe = null;
   }
 
+  // Follows run events from now on, so finish toasts appear while the tab is closed too.
   start() {
     this.state.connect(api);
-    // Loading the runs now lets finish toasts name runs started before this page load.
-    this.state.refreshRuns();
   }
 
   // The frontend may call render again with the same element, so only a new element is mounted.
@@ -127,7 +126,8 @@ class BatchPanel {
 
     this.state.refreshSources();
     this.state.refreshRuns();
-    if (this.state.sourceChoice !== null && this.state.preview.status === "idle") {
+    // The graph may have changed while the tab was closed.
+    if (this.state.sourceChoice !== null) {
       this.state.runPreview();
     }
   }
@@ -192,8 +192,6 @@ function addStylesheet() {
   document.head.append(Object.assign(document.createElement("link"), { rel: "stylesheet", href }));
 }
 
-const panel = new BatchPanel();
-
 app.registerExtension({
   name: EXTENSION_NAME,
 
@@ -232,10 +230,11 @@ app.registerExtension({
     addStylesheet();
     const manager = app.extensionManager;
     if (typeof manager?.registerSidebarTab !== "function") {
-      console.warn("[batch-runner] this ComfyUI frontend has no sidebar tab API; the Batch panel is unavailable. "
-        + "Use the /batch-runner/ routes or the headless command instead.");
+      console.warn("[batch-runner] This ComfyUI frontend has no sidebar tab API, so the Batch panel is unavailable. "
+        + "Use the /batch-runner/ routes or the headless command (python -m batch_runner) instead.");
       return;
     }
+    const panel = new BatchPanel();
     manager.registerSidebarTab({
       id: TAB_ID,
       icon: "pi pi-list",

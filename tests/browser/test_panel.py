@@ -72,6 +72,9 @@ class PanelDriver:
         panel_height = self.page.evaluate("() => document.querySelector('.batch-runner-panel').scrollHeight")
         self.page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], panel_height + 150)})
         self.page.locator(".batch-runner-panel").evaluate("(element) => element.scrollIntoView({block: 'start'})")
+        # Thumbnails load lazily, so they load only once the taller window shows them.
+        self.page.wait_for_function("() => [...document.querySelectorAll('.batch-runner-thumbnails img')]"
+                                    ".every((image) => image.complete && image.naturalWidth > 0)")
         box = self.page.locator(".batch-runner-panel").bounding_box()
         path.parent.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(path), clip=box)
@@ -160,8 +163,6 @@ def test_demo_batch_runs_and_persists(page, comfy):
     card = panel.run_card("panel-demo")
     assert card.locator(".batch-runner-thumbnails img").count() == 4
     assert "paused after the first 4" in card.inner_text()
-    page.wait_for_function("() => [...document.querySelectorAll('.batch-runner-thumbnails img')]"
-                           ".every((image) => image.complete && image.naturalWidth > 0)")
     panel.screenshot_panel(ARTIFACTS / "panel-mid-run.png")
 
     card.locator("[data-test=resume]").click()
@@ -267,3 +268,20 @@ def test_cancel_paused_run_after_confirm(page, comfy):
     assert "2 / 12 done" in card.locator("[data-test=run-stats]").inner_text()
     assert card.locator("[data-test=resume]").count() == 0
     assert card.locator("[data-test=cancel]").count() == 0
+
+
+def test_upload_chooses_and_previews_file(page, comfy):
+    demo_lines = (EXAMPLES / DEMO_CSV).read_text().splitlines()
+    content = "\n".join(demo_lines[:4]) + "\n"
+    panel = PanelDriver(page, comfy)
+    panel.load_demo_workflow()
+    panel.open()
+
+    page.set_input_files("[data-test=upload-input]", files=[
+        {"name": "uploaded_jobs.csv", "mimeType": "text/csv", "buffer": content.encode()}])
+    page.wait_for_function("() => document.querySelector('#batch-runner-source').value === 'uploaded_jobs.csv'")
+    panel.wait_for_preview()
+
+    assert (comfy.input_dir / "uploaded_jobs.csv").read_text() == content
+    assert "3 rows, 10 columns" in panel.section_text("preview")
+    assert page.is_enabled("[data-test=run]")

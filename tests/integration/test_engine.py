@@ -12,7 +12,7 @@ from PIL import Image
 
 from batch_runner.client import BatchClient
 
-from support import EXAMPLES, copy_example, write_rows
+from support import EXAMPLES, copy_example, run_async, write_rows
 
 
 def load_image_graph(source: str) -> dict:
@@ -315,7 +315,7 @@ def test_progress_reaches_the_browser_over_websocket(shared_server, client):
                         if data["data"]["event"] == "finished":
                             return
 
-    asyncio.run(asyncio.wait_for(listen(), timeout=120))
+    run_async(asyncio.wait_for, listen(), 120)
 
     kinds = [event["data"]["event"] for event in events]
     assert kinds[0] == "started"

@@ -60,7 +60,11 @@ export class BatchApi {
     if (body !== undefined) {
       // The server rejects mutating requests that are not JSON.
       init.headers = { "Content-Type": "application/json" };
-      init.body = JSON.stringify(body);
+      try {
+        init.body = JSON.stringify(body);
+      } catch (error) {
+        return failure(0, `The request to ${PREFIX}${path} could not be encoded as JSON: ${error?.message ?? error}`);
+      }
     }
 
     let response;

@@ -394,7 +394,7 @@ function buildOptions(section, handlers) {
         field("ID column", text("id_column", { type: "text", placeholder: "id" }), "Used when the graph has no Batch Source node"),
         field("Start at", text("start_at", { type: "datetime-local" }), "Empty starts now", { wide: true }),
         field("Webhook URL", text("webhook_url", { type: "url", placeholder: "https://..." }),
-          "Gets a JSON message on start, progress, finish and failure (Slack and Discord URLs work)", { wide: true }))),
+          "Receives JSON on start, progress, finish and failure, shaped for Slack and Discord", { wide: true }))),
     problems);
   inputs.problems = problems;
   return inputs;

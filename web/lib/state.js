@@ -453,10 +453,9 @@ export class BatchPanelState {
       this.emit("runs");
       return;
     }
-    const { failed_rows: rows = [], ...summary } = result.data;
-    const counts = summary.counts ?? {};
+    // The summary is not stored: a websocket event may have brought a newer one meanwhile.
+    const { failed_rows: rows = [], counts = {} } = result.data;
     this.failures.set(runId, { count: (counts.failed ?? 0) + (counts.suspect ?? 0), rows, error: null });
-    this.runs.set(runId, summary);
     this.emit("runs");
   }
 
@@ -476,7 +475,8 @@ export class BatchPanelState {
       const { retried, ...summary } = result.data;
       this.upsertRun(summary);
       if (action === "retry-failed") {
-        this.notify({ severity: "info", summary: `Run "${summary.name ?? runId}"`, detail: `${retried ?? 0} failed rows queued again.` });
+        const rows = retried === 1 ? "1 failed row" : `${retried ?? 0} failed rows`;
+        this.notify({ severity: "info", summary: `Run "${summary.name ?? runId}"`, detail: `${rows} queued again.` });
       }
     } else {
       this.notify({ severity: "error", summary: `Could not ${route.replace("-", " ")} run "${runId}"`, detail: result.error });

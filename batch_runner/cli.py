@@ -14,11 +14,9 @@ import argparse
 import http.client
 import json
 import os
-import shutil
 import sys
 import time
 import urllib.error
-from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, Callable, TextIO
@@ -26,8 +24,9 @@ from urllib.parse import urlsplit
 
 # Only standard-library modules of the package may be imported here: the command
 # must run where ComfyUI and its packages (PIL, pandas) are not installed.
+from .cli_output import describe_result, print_failed_rows, print_problems, print_run, print_run_table
+from .cli_progress import ProgressDisplay
 from .client import FINAL_STATES, ApiError, BatchClient
-from .problems import Problem, Severity
 
 DEFAULT_SERVER = "http://127.0.0.1:8188"
 POLL_TIMEOUT = 30.0  # seconds for one status request
@@ -35,10 +34,6 @@ START_TIMEOUT = 600.0  # seconds for an upload or a start, because the server ch
 RECONNECT_GRACE = 60.0  # seconds of lost connection tolerated while following, e.g. a network blip
 # HTTP statuses seen while ComfyUI restarts: the run is not reloaded yet, or a proxy has no backend.
 TRANSIENT_STATUSES = {404, 502, 503, 504}
-REPORT_INTERVAL = 30.0  # seconds between progress lines when stderr is not a terminal
-MAX_FAILED_SHOWN = 20
-MIN_BAR_WIDTH = 10  # characters
-MAX_BAR_WIDTH = 30
 
 
 class ExitCode(IntEnum):
@@ -229,126 +224,6 @@ def _read_json(path: Path, file_kind: str) -> Any:
                            f"column {error.colno}") from None
 
 
-# Output
-
-def describe_problem(data: dict[str, Any]) -> str:
-    """Render one validation problem from the server as a line: file, row, column, value, allowed."""
-    problem = Problem(message=str(data.get("message", "unknown problem")), file=data.get("file"),
-                      row=data.get("row"), column=data.get("column"), value=data.get("value"),
-                      allowed=data.get("allowed"), row_id=data.get("row_id"))
-    prefix = "warning: " if data.get("severity") == Severity.WARNING.value else ""
-    return prefix + problem.describe()
-
-
-def describe_counts(summary: dict[str, Any]) -> str:
-    counts = summary["counts"]
-    skipped = f", skipped {counts['skipped']} (already complete)" if counts["skipped"] else ""
-    return f"done {counts['done']}, failed {counts['failed'] + counts['suspect']}{skipped}, total {counts['total']}"
-
-
-def describe_rate(summary: dict[str, Any]) -> str:
-    rate = summary.get("rate")
-    eta = summary.get("eta_seconds")
-    if not rate:
-        speed = "rate unknown"
-    elif rate >= 1:
-        speed = f"{rate:.2f} jobs/s"
-    else:
-        speed = f"{rate * 60:.1f} jobs/min"
-    if eta is None or summary["state"] != "running":
-        return speed
-    return f"{speed}, ETA {format_duration(eta)}"
-
-
-def describe_result(summary: dict[str, Any]) -> str:
-    text = f"Run \"{summary['name']}\" is {summary['state']}: {describe_counts(summary)}"
-    started, finished = summary.get("started_at"), summary.get("finished_at")
-    if started and finished:
-        text += f", took {format_duration(finished - started)}"
-    return text + (f" ({summary['note']})" if summary.get("note") else "")
-
-
-def exit_code_for(summary: dict[str, Any]) -> ExitCode:
-    counts = summary["counts"]
-    if summary["state"] == "paused":
-        return ExitCode.PAUSED
-    if summary["state"] in ("failed", "cancelled") or counts["failed"] or counts["suspect"]:
-        return ExitCode.FAILED
-    return ExitCode.OK
-
-
-class ProgressDisplay:
-    """Progress on stderr: one redrawn line on a terminal, else a timestamped line on each change.
-
-    Plain lines come at most every REPORT_INTERVAL seconds, except on a state
-    change, so a cron log of a long run stays readable.
-    """
-
-    def __init__(self, stream: TextIO, tty: bool, report_interval: float = REPORT_INTERVAL,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.stream = stream
-        self.tty = tty
-        self.report_interval = report_interval
-        self.clock = clock
-        self._last_width = 0
-        self._last_state: str | None = None
-        self._last_counts: dict[str, int] | None = None
-        self._last_line_at = float("-inf")
-
-    def update(self, summary: dict[str, Any]) -> None:
-        if self.tty:
-            line = render_bar(summary, shutil.get_terminal_size().columns)
-            self.stream.write("\r" + line.ljust(self._last_width))
-            self._last_width = len(line)
-            self.stream.flush()
-            return
-
-        now = self.clock()
-        state_changed = summary["state"] != self._last_state
-        counts_changed = summary["counts"] != self._last_counts
-        if state_changed or (counts_changed and now - self._last_line_at >= self.report_interval):
-            stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-            self.stream.write(f"{stamp} {render_line(summary)}\n")
-            self.stream.flush()
-            self._last_state, self._last_counts, self._last_line_at = summary["state"], summary["counts"], now
-
-    def message(self, text: str) -> None:
-        """Print TEXT on its own line, below a bar being drawn."""
-        self.close()
-        self.stream.write(text + "\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.tty and self._last_width:
-            self.stream.write("\n")
-            self._last_width = 0
-
-
-def render_bar(summary: dict[str, Any], columns: int) -> str:
-    """Render the terminal line, narrowing the bar to fit COLUMNS.
-
-    A line as wide as the terminal wraps, and "\\r" then redraws only its last
-    part, so the line is cut to COLUMNS - 1 when even a short bar is too wide.
-    """
-    counts = summary["counts"]
-    finished = counts["done"] + counts["failed"] + counts["suspect"] + counts["skipped"]
-    share = finished / counts["total"] if counts["total"] else 1.0
-    state = "" if summary["state"] == "running" else f" {summary['state']}"
-    skipped = f", skipped {counts['skipped']}" if counts["skipped"] else ""
-    details = (f"{share:4.0%}  done {counts['done']}/{counts['total']}, failed {counts['failed'] + counts['suspect']}"
-               f"{skipped}  {describe_rate(summary)}")
-
-    width = max(MIN_BAR_WIDTH, min(MAX_BAR_WIDTH, columns - 1 - len(summary["name"] + state) - len(details) - 4))
-    filled = round(share * width)
-    line = f"{summary['name']}{state} [{'#' * filled}{'-' * (width - filled)}] {details}"
-    return line[:columns - 1]
-
-
-def render_line(summary: dict[str, Any]) -> str:
-    line = f"{summary['name']} {summary['state']}: {describe_counts(summary)}; {describe_rate(summary)}"
-    return line + (f" ({summary['note']})" if summary.get("note") else "")
-
-
 # Following a run
 
 def follow(client: BatchClient, run_id: str, display: ProgressDisplay | None, interval: float) -> dict[str, Any]:
@@ -399,7 +274,7 @@ def finish_following(client: BatchClient, summary: dict[str, Any], args: argpars
     print(f"Output folder on the server: {final['folder']}", file=out)
 
     if final["counts"]["failed"] or final["counts"]["suspect"]:
-        _print_failed_rows(client.run(final["run_id"]), out)
+        print_failed_rows(client.run(final["run_id"]), out)
         print(f"Queue them again with: python -m batch_runner retry-failed {_shell_word(final['run_id'])}",
               file=out)
     if final["state"] == "paused":
@@ -407,28 +282,13 @@ def finish_following(client: BatchClient, summary: dict[str, Any], args: argpars
     return exit_code_for(final)
 
 
-def _print_failed_rows(run: dict[str, Any], out: TextIO) -> None:
-    """Print the first MAX_FAILED_SHOWN failed or suspect rows of RUN, as the run route lists them."""
-    rows = run.get("failed_rows", [])
-    total = max(len(rows), run["counts"]["failed"] + run["counts"]["suspect"])
-    print(f"Failed rows ({total}):", file=out)
-    for row in rows[:MAX_FAILED_SHOWN]:
-        error = row.get("error") or {}
-        print(f"  row {row['row']} (id {row['row_id']}), {row['status']} after {row['attempts']} attempt(s): "
-              f"{error.get('message', 'no error message')}", file=out)
-    if total > MAX_FAILED_SHOWN:
-        print(f"  ... and {total - MAX_FAILED_SHOWN} more; see the run's manifest.csv", file=out)
-
-
-def format_duration(seconds: float) -> str:
-    """Format SECONDS as '45 s', '12 min' or '2 h 05 min'."""
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+def exit_code_for(summary: dict[str, Any]) -> ExitCode:
+    counts = summary["counts"]
+    if summary["state"] == "paused":
+        return ExitCode.PAUSED
+    if summary["state"] in ("failed", "cancelled") or counts["failed"] or counts["suspect"]:
+        return ExitCode.FAILED
+    return ExitCode.OK
 
 
 def _shell_word(text: str) -> str:
@@ -451,7 +311,7 @@ def command_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitCode:
         summary = starter.start_run(prompt, args.name, options, workflow)
     except ApiError as error:
         if error.status == 400 and error.body.get("problems"):
-            _print_problems(error, err)
+            print_problems(error, err)
             raise CommandError(f"{len(error.body['problems'])} problem(s) found; nothing was queued") from None
         raise
     if summary.get("message") and not args.quiet:
@@ -472,60 +332,16 @@ def _upload_source(client: BatchClient, path: Path, overwrite: bool, quiet: bool
     return saved
 
 
-def _print_problems(error: ApiError, err: TextIO) -> None:
-    print(f"The batch was rejected: {error.message}", file=err)
-    for problem in error.body["problems"]:
-        print("  " + describe_problem(problem), file=err)
-
-
 def command_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitCode:
     client = BatchClient(args.server, timeout=POLL_TIMEOUT)
     data: Any = client.run(args.run_id) if args.run_id else client.runs()
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False), file=out)
     elif args.run_id:
-        _print_run(data, out)
+        print_run(data, out)
     else:
-        _print_run_table(data, args.server, out)
+        print_run_table(data, args.server, out)
     return ExitCode.OK
-
-
-def _print_run(run: dict[str, Any], out: TextIO) -> None:
-    state = run["state"] + (f" ({run['note']})" if run.get("note") else "")
-    counts = run["counts"]
-    lines = [
-        ("Run", run["name"]),
-        ("State", state),
-        ("Jobs", f"{describe_counts(run)}; queued {counts['queued']}, pending {counts['pending']}"),
-        ("Rate", describe_rate(run)),
-        ("Source", run.get("source") or "-"),
-        ("Folder", run.get("folder") or "-"),
-        ("Created", _format_time(run.get("created_at"))),
-        ("Started", _format_time(run.get("started_at"))),
-        ("Finished", _format_time(run.get("finished_at"))),
-    ]
-    for label, value in lines:
-        print(f"{label + ':':<10}{value}", file=out)
-    if run.get("failed_rows"):
-        _print_failed_rows(run, out)
-
-
-def _print_run_table(runs: list[dict[str, Any]], server: str, out: TextIO) -> None:
-    if not runs:
-        print(f"No runs on {server}.", file=out)
-        return
-    width = max(len("NAME"), *(len(run["name"]) for run in runs))
-    print(f"{'NAME':<{width}}  {'STATE':<10}  {'DONE':>6}  {'FAILED':>6}  {'SKIPPED':>7}  {'TOTAL':>6}  CREATED",
-          file=out)
-    for run in runs:
-        counts = run["counts"]
-        failed = counts["failed"] + counts["suspect"]
-        print(f"{run['name']:<{width}}  {run['state']:<10}  {counts['done']:>6}  {failed:>6}  "
-              f"{counts['skipped']:>7}  {counts['total']:>6}  {_format_time(run.get('created_at'))}", file=out)
-
-
-def _format_time(stamp: float | None) -> str:
-    return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M:%S") if stamp else "-"
 
 
 def command_control(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitCode:

@@ -21,8 +21,10 @@ from typing import Any, Iterator
 
 import pytest
 
-from batch_runner import cli
-from batch_runner.cli import ExitCode, ProgressDisplay, build_parser, describe_problem, main, run_options
+from batch_runner import cli, cli_progress
+from batch_runner.cli import ExitCode, build_parser, main, run_options
+from batch_runner.cli_output import describe_problem
+from batch_runner.cli_progress import ProgressDisplay
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 API_PROMPT = {"1": {"class_type": "BatchRunnerSource", "inputs": {"file": "jobs.csv"}},
@@ -717,7 +719,7 @@ def test_plain_progress_skips_unchanged_counts():
     (0, "0 s"), (44.6, "45 s"), (60, "1 min"), (3599, "59 min"), (3600, "1 h 00 min"), (-3, "0 s"),
 ])
 def test_format_duration(seconds, text):
-    assert cli.format_duration(seconds) == text
+    assert cli_progress.format_duration(seconds) == text
 
 
 # Standard library only

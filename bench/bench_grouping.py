@@ -1,9 +1,9 @@
 """Benchmark `ordering: group_models` against file order on a real ComfyUI with two SD 1.5 checkpoints.
 
-Run by hand from the repository root (about 7 minutes on 2 CPU cores, plus
-about 3 minutes on the first run to write the checkpoints):
+Run by hand from the repository root. It took 7 minutes on 2 CPU cores, and
+about 2 minutes more on the first run, which writes the checkpoints:
 
-    .runtime/venv/bin/python bench/bench_grouping.py [--rows 20] [--steps 1] [--size 64] [--repeat 2]
+    .runtime/venv/bin/python bench/bench_grouping.py [--rows 20] [--steps 1] [--size 64] [--repeat 3] [--threads 1]
 
 It writes two SD 1.5 checkpoints with random weights (A and B, about 2.1 GB
 each, kept in bench/.cache/checkpoints/ for the next run), then runs one job
@@ -52,7 +52,7 @@ DEFAULT_CACHE_DIR = REPO_ROOT / "bench" / ".cache" / "checkpoints"
 CHECKPOINT_COLUMN = "Load Checkpoint.ckpt_name"
 JOB_FILE_NAME = "bench_grouping.csv"
 
-# Log lines of ComfyUI 0.3.75; see the module docstring.
+# Lines that ComfyUI 0.3.75 logs, explained in the module docstring.
 LOAD_MARKER = "model weight dtype"
 REQUEST_MARKER = "Requested to load BaseModel"
 
@@ -150,7 +150,9 @@ def run_mode(installation: Installation, checkpoint_paths: dict[str, Path], orde
     with tempfile.TemporaryDirectory(prefix="bench-grouping-") as base:
         base_dir = Path(base)
         link_checkpoints(base_dir, checkpoint_paths)
-        with ComfyServer(installation, base_dir) as server:
+        # See --threads in main() for why the thread count is pinned.
+        thread_env = {"OMP_NUM_THREADS": str(args.threads)}
+        with ComfyServer(installation, base_dir, extra_env=thread_env) as server:
             write_job_file(server.input_dir / JOB_FILE_NAME, args.rows)
             client = BatchClient(server.url)
 
@@ -163,8 +165,8 @@ def run_mode(installation: Installation, checkpoint_paths: dict[str, Path], orde
 
         # The base folder and its log are deleted on return, so a failure shows the log's end.
         if final["counts"]["done"] != args.rows:
-            raise RuntimeError(f"run {run_name} ended {final['state']} with {final['counts']}; "
-                               f"end of the ComfyUI log:\n{server.log_tail()}")
+            raise RuntimeError(f"Run {run_name} ended {final['state']} with {final['counts']}. "
+                               f"End of the ComfyUI log:\n{server.log_tail()}")
         switch_seconds, reuse_seconds = job_seconds_by_switch(server.output_dir / run_name)
         return ModeResult(
             ordering=ordering, jobs=args.rows, wall=wall, server_cpu=server_cpu,
@@ -230,7 +232,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20, help="jobs in the job file (default 20)")
     parser.add_argument("--steps", type=int, default=1, help="KSampler steps per job (default 1)")
     parser.add_argument("--size", type=int, default=64, help="image width and height in pixels (default 64)")
-    parser.add_argument("--repeat", type=int, default=2, help="runs per ordering, each on a fresh server (default 2)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per ordering, each on a fresh server (default 3)")
+    # Measured on 2 cores shared with other jobs: with torch's default of two
+    # threads, a 6-job run took 3 to 4 times longer than with one, and so did
+    # its CPU time. Probably each thread spins at a barrier while the other
+    # is preempted.
+    parser.add_argument("--threads", type=int, default=1,
+                        help="OMP_NUM_THREADS for ComfyUI, the torch threads per operation (default 1)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
                         help="folder for the generated checkpoints (default bench/.cache/checkpoints)")
     args = parser.parse_args()
@@ -243,7 +251,7 @@ def main() -> None:
         for name, seed in CHECKPOINTS.items()
     }
     print(f"Job: SD 1.5 example graph, EmptyLatentImage {args.size}x{args.size}, KSampler {args.steps} step(s), "
-          f"{args.rows} rows alternating {' / '.join(CHECKPOINTS)}", flush=True)
+          f"{args.rows} rows alternating {' / '.join(CHECKPOINTS)}, {args.threads} torch thread(s)", flush=True)
 
     # The orderings alternate, so a slow spell on a shared machine is less
     # likely to fall on one ordering only.

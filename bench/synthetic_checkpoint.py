@@ -1,11 +1,11 @@
-"""Create an SD 1.5 checkpoint with random weights that ComfyUI loads like the real one.
+"""Create an SD 1.5 checkpoint with random weights that ComfyUI detects and loads as SD 1.5.
 
 The benchmarks need real checkpoint loads without downloading model weights.
 This module builds ComfyUI's own SD 1.5 UNet, CLIP-L text encoder and VAE on
 the meta device, which gives shapes without allocating memory. It takes their
 state dicts in the single-file layout that ComfyUI reads and writes
 (`model.diffusion_model.*`, `cond_stage_model.transformer.text_model.*`,
-`first_stage_model.*`) and fills every tensor with normal noise times 0.02,
+`first_stage_model.*`) and fills every weight with normal noise times 0.02,
 stored as fp16 (2.13 GB). Small weights keep sampling finite, and the images
 come out as noise or flat colour.
 
@@ -124,7 +124,7 @@ def sd15_tensor_specs() -> dict[str, Any]:
 
 
 def random_state_dict(specs: dict[str, Any], seed: int, std: float = WEIGHT_STD) -> dict[str, Any]:
-    """Fill each spec with seeded normal values times STD in fp16; position ids get 0..76."""
+    """Fill each spec with seeded normal values times STD, stored as fp16. Position ids get 0..76."""
     import torch
 
     generator = torch.Generator().manual_seed(seed)
@@ -145,7 +145,7 @@ def checkpoint_metadata(seed: int, std: float = WEIGHT_STD) -> dict[str, str]:
 
 
 def write_checkpoint(path: Path, seed: int) -> None:
-    """Generate the weights and write them to PATH; a partial file is never left under PATH."""
+    """Generate the weights and write them to PATH, through a temporary file so PATH is never partial."""
     from safetensors.torch import save_file
 
     started = time.monotonic()
@@ -267,7 +267,7 @@ def main() -> None:
     for command in (create, verify):
         command.add_argument("--comfyui-dir", type=Path,
                              default=Path(os.environ.get("COMFYUI_DIR", DEFAULT_COMFYUI_DIR)),
-                             help="folder holding ComfyUI's main.py (default: COMFYUI_DIR or .runtime/comfyui)")
+                             help="folder that contains ComfyUI's main.py (default: COMFYUI_DIR or .runtime/comfyui)")
     args = parser.parse_args()
 
     if args.command == "create":

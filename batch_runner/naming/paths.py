@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -110,6 +111,13 @@ def ensure_inside(run_dir: Path, path: Path) -> None:
 
 
 def _parse_checked(pattern: str, columns: list[str], *, is_subfolder: bool) -> ParsedPattern:
+    return _parse_checked_cached(pattern, tuple(columns), is_subfolder)
+
+
+# A batch names every row with the same two patterns and columns, so each
+# pattern is parsed and checked once rather than once per row.
+@functools.lru_cache(maxsize=256)
+def _parse_checked_cached(pattern: str, columns: tuple[str, ...], is_subfolder: bool) -> ParsedPattern:
     errors = [problem for problem in check_pattern(pattern, columns, is_subfolder=is_subfolder)
               if problem.severity is Severity.ERROR]
     if errors:

@@ -7,6 +7,7 @@ rarely collapse into the same name and a reader can still recognise the input.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 
 REPLACEMENT = "_"
@@ -41,6 +42,14 @@ HASH_LENGTH = 8  # hex digits of SHA-256: 32 bits, enough to tell apart names in
 
 _ZERO_WIDTH_JOINER = "\u200d"
 
+# One pattern for every character `_is_unsafe_character` rejects: Unicode
+# category Cc is exactly U+0000-U+001F and U+007F-U+009F, and Cs is
+# U+D800-U+DFFF. A regular expression is several times faster than a
+# per-character test, which matters when a batch names 100,000 rows.
+_UNSAFE_CHARACTER = re.compile(
+    "[" + re.escape("".join(sorted(FORBIDDEN_CHARACTERS | BIDI_CONTROLS))) + "\x00-\x1f\x7f-\x9f\ud800-\udfff]"
+)
+
 
 def safe_component(text: str) -> str:
     """Return TEXT as one folder or file name that every common file system accepts.
@@ -55,7 +64,7 @@ def safe_component(text: str) -> str:
     empty result becomes "_". The length is not limited here; see `fit_component`.
     """
     text = unicodedata.normalize("NFC", text)
-    text = "".join(REPLACEMENT if _is_unsafe_character(character) else character for character in text)
+    text = _UNSAFE_CHARACTER.sub(REPLACEMENT, text)
     text = _replace_edge_dots_and_spaces(text)
     text = _suffix_reserved_device_name(text)
     return text or REPLACEMENT

@@ -10,6 +10,7 @@ import shutil
 import time
 from datetime import datetime
 from typing import Any, Callable, TextIO
+from .durations import format_duration
 
 REPORT_INTERVAL = 30.0  # seconds between progress lines when stderr is not a terminal
 MIN_BAR_WIDTH = 10  # characters
@@ -34,17 +35,6 @@ def describe_rate(summary: dict[str, Any]) -> str:
     if eta is None or summary["state"] != "running":
         return speed
     return f"{speed}, ETA {format_duration(eta)}"
-
-
-def format_duration(seconds: float) -> str:
-    """Format SECONDS as '45 s', '12 min' or '2 h 05 min'."""
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 class ProgressDisplay:

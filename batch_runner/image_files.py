@@ -27,16 +27,15 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import secrets
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Literal
+from typing import Any, Literal
 
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from .naming.safe_names import MAX_COMPONENT_BYTES, SIDECAR_SUFFIX
+from .storage.atomic import write_file_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +50,6 @@ PNG_COMPRESS_LEVEL = 4
 # tag numbers are SHORT or LONG fields in TIFF, which cannot hold text.
 EXIF_TEXT_TAGS = (0x0110, 0x010F, 0x010E, 0x010D, 0x010C, 0x010B)
 
-# Temporary files start with this; one left behind by a crash can be deleted.
-TEMP_FILE_PREFIX = ".tmp-"
 
 # A JPEG APP1 segment has a 16-bit length that counts its own 2 bytes.
 JPEG_MAX_EXIF_BYTES = 65_533
@@ -142,50 +139,6 @@ def write_sidecar(image_path: Path, data: dict[str, Any]) -> Path:
     text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
     write_file_atomically(path, lambda stream: stream.write(text.encode("utf-8")))
     return path
-
-
-def write_file_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Create or replace PATH with what WRITE puts into a binary stream, all or nothing.
-
-    The temporary file has a short random name, so it fits even when PATH's own
-    name is at the length limit. It is created with the usual permissions (0666
-    minus the umask), so the final file is readable like any other output.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp_path, handle = _create_temp_file(path.parent, path.suffix)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_path, path)
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
-        raise
-    _sync_folder(path.parent)
-
-
-def _create_temp_file(folder: Path, suffix: str) -> tuple[Path, int]:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        temp_path = folder / f"{TEMP_FILE_PREFIX}{secrets.token_hex(6)}{suffix[:12]}"
-        try:
-            return temp_path, os.open(temp_path, flags, 0o666)
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"could not create a temporary file in {folder}: 100 random names were taken")
-
-
-def _sync_folder(folder: Path) -> None:
-    # POSIX needs the folder synced for the rename itself to survive a power cut.
-    # Windows cannot open a folder this way, and NTFS journals the rename anyway.
-    if os.name != "posix":
-        return
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 def _check_arguments(fmt: str, quality: int, metadata: dict[str, str]) -> None:

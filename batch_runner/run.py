@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .binding import BatchPlan
-from .image_files import TEMP_FILE_PREFIX as IMAGE_TEMP_PREFIX
 from .jobs import Job, JobStatus, RateMeter, RunCounts, RunState
 from .rows import JobSource, Row
 from .run_options import RunOptions
-from .storage.atomic import write_json_atomic
+from .storage.atomic import TEMP_FILE_PREFIX, write_json_atomic
 from .storage.checkpoint import Checkpoint
 from .storage.manifest import Manifest
 
@@ -176,11 +175,10 @@ def read_spec(run_dir: Path) -> dict[str, Any] | None:
 def remove_stale_temp_files(run_dir: Path) -> None:
     """Delete half-written temporary files that a crash left in the run folder.
 
-    Images and sidecars are written as ".tmp-*" and state files as ".<name>.*.tmp",
-    then renamed, so no finished file ever matches these patterns.
+    Every file the run writes is first written as ".tmp-*" and then renamed, so
+    no finished file matches that pattern.
     """
-    for pattern in (f"{IMAGE_TEMP_PREFIX}*", ".*.tmp"):
-        for path in run_dir.rglob(pattern):
-            if path.is_file():
-                logger.info("Run folder %s: removed unfinished temporary file %s", run_dir, path.name)
-                path.unlink(missing_ok=True)
+    for path in run_dir.rglob(f"{TEMP_FILE_PREFIX}*"):
+        if path.is_file():
+            logger.info("Run folder %s: removed unfinished temporary file %s", run_dir, path.name)
+            path.unlink(missing_ok=True)

@@ -10,7 +10,6 @@ import asyncio
 import logging
 import os
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path

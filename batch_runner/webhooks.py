@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from . import __version__
+from .durations import format_duration
 
 if TYPE_CHECKING:
     from .run_options import RunOptions
@@ -308,17 +309,6 @@ def _headline(kind: str, summary: dict[str, Any], limit: int | None) -> str:
     if kind == "progress":
         return f"is {_percent(finished, work)}% through"
     return FINAL_HEADLINES.get(kind, kind)
-
-
-def format_duration(seconds: float) -> str:
-    """Format SECONDS as '45 s', '12 min' or '2 h 05 min'."""
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def _finished_and_work(counts: dict[str, int]) -> tuple[int, int]:

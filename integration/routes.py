@@ -11,8 +11,6 @@ import base64
 import binascii
 import json
 import logging
-import os
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -21,6 +19,7 @@ from ..batch_runner.jobs import RunState
 from ..batch_runner.problems import BatchValidationError, Problem
 from ..batch_runner.service import RunConflict, RunRequest
 from ..batch_runner.sources import SUPPORTED_EXTENSIONS
+from ..batch_runner.sources.listing import list_job_files
 from ..batch_runner.storage.manifest import MANIFEST_CSV, MANIFEST_JSONL
 from .runtime import BatchRuntime
 from ..batch_runner.uploads import UploadError, save_upload
@@ -160,7 +159,7 @@ def register_routes(routes: web.RouteTableDef, runtime: BatchRuntime) -> None:
     async def list_sources(request: web.Request) -> web.Response:
         runtime.prepare_request()
         root = runtime.service.env.input_dir
-        return web.json_response({"files": list_source_files(root), "extensions": sorted(SUPPORTED_EXTENSIONS)})
+        return web.json_response({"files": list_job_files(root), "extensions": sorted(SUPPORTED_EXTENSIONS)})
 
     @routes.post(PREFIX + "/sources")
     async def upload_source(request: web.Request) -> web.Response:
@@ -179,14 +178,3 @@ def register_routes(routes: web.RouteTableDef, runtime: BatchRuntime) -> None:
             return error_response(400, str(error))
         logger.info("Batch source uploaded as %s (%d bytes)", name, len(content))
         return web.json_response({"name": name}, status=201)
-
-
-def list_source_files(root: Path) -> list[str]:
-    """Job files in the input folder and its subfolders, as names relative to it."""
-    found = []
-    for folder, subfolders, files in os.walk(root):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        for file_name in sorted(files):
-            if Path(file_name).suffix.lower() in SUPPORTED_EXTENSIONS:
-                found.append(Path(folder, file_name).relative_to(root).as_posix())
-    return found

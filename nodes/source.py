@@ -11,7 +11,8 @@ from typing import Any
 import folder_paths
 
 from ..batch_runner import node_ids
-from ..batch_runner.sources import SUPPORTED_EXTENSIONS, SourceOptions, load_source
+from ..batch_runner.sources import SourceOptions, load_source
+from ..batch_runner.sources.listing import list_job_files
 from .row_data import CATEGORY, MANUAL_RUN_NAME, row_from_payload
 
 logger = logging.getLogger(__name__)
@@ -21,14 +22,7 @@ ENCODING_CHOICES = ["auto", "utf-8", "utf-8-sig", "utf-16", "cp1252"]
 
 
 def job_files() -> list[str]:
-    root = Path(folder_paths.get_input_directory())
-    found = []
-    for folder, subfolders, files in os.walk(root):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        for name in sorted(files):
-            if Path(name).suffix.lower() in SUPPORTED_EXTENSIONS:
-                found.append(Path(folder, name).relative_to(root).as_posix())
-    return found
+    return list_job_files(Path(folder_paths.get_input_directory()))
 
 
 def _input_path(file: str) -> Path:

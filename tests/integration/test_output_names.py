@@ -77,7 +77,7 @@ def test_traversal_values_stay_inside_run_folder(shared_server, client):
     assert records["../../custom_nodes/evil/__init__"]["files"] == ["product/___.._custom_nodes_evil___init__.png"]
     assert records["lamp_01"]["files"] == ["___.._.._tmp/lamp_01.png"]
     created = files_under(shared_server.base_dir) - before
-    outside = [name for name in created if not name.startswith(f"output/name-traversal/")
+    outside = [name for name in created if not name.startswith("output/name-traversal/")
                and name != "input/name-traversal.csv" and not name.startswith("user/")
                and name != "comfyui.log"]
     assert outside == []

@@ -14,13 +14,12 @@ from PIL import Image
 
 from batch_runner.image_files import (
     EXIF_TEXT_TAGS,
-    TEMP_FILE_PREFIX,
     read_image_metadata,
     save_image,
     sidecar_path,
-    write_file_atomically,
     write_sidecar,
 )
+from batch_runner.storage.atomic import TEMP_FILE_PREFIX, write_file_atomically
 
 PROMPT = {"3": {"class_type": "KSampler", "inputs": {"seed": 42, "steps": 20, "cfg": 7.5}}}
 WORKFLOW = {"last_node_id": 9, "nodes": [{"id": 3, "type": "KSampler", "widgets_values": [42, "fixed"]}]}

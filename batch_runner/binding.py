@@ -159,7 +159,7 @@ def _check_field_target(prompt: Prompt, use: FieldUse, target: FieldTarget, text
     try:
         convert_for_input(text, spec, input_dir)
     except ConversionError as error:
-        return f"{error} in {where}", error.allowed
+        return f"{where}: {error}", error.allowed
     return None
 
 

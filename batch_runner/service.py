@@ -7,6 +7,7 @@ any error queues nothing.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import time
@@ -111,10 +112,10 @@ class BatchService:
         if problems:
             raise BatchValidationError(problems)
 
-        source, source_options = self._load_source(request)
+        source, source_options, source_name = self._load_source(request)
         plan, plan_problems = plan_batch(request.prompt, source.info.columns, self.env.catalog, request.options,
-                                         self.env.input_dir, source_file=source.info.path)
-        problems += getattr(source, "problems", [])
+                                         self.env.input_dir, source_file=source_name)
+        problems += _named_after(getattr(source, "problems", []), source.info.path, source_name)
         problems += plan_problems
         problems += check_saver_patterns(request.prompt, source.info.columns)
 
@@ -131,7 +132,8 @@ class BatchService:
         return CheckedBatch(plan, source, source_options, problems[:MAX_REPORTED_PROBLEMS],
                             count + len(problems) - len(row_problems), overrides)
 
-    def _load_source(self, request: RunRequest) -> tuple[JobSource, SourceOptions]:
+    def _load_source(self, request: RunRequest) -> tuple[JobSource, SourceOptions, str]:
+        """Load the job file; problems name it as the user knows it, relative to the input folder."""
         source_name, node_options = self._source_reference(request)
         path = self._resolve_input_path(source_name)
         options = SourceOptions(
@@ -142,7 +144,10 @@ class BatchService:
             max_jobs=request.options.max_jobs,
             keep_id_problems=True,
         )
-        return load_source(path, options), options
+        try:
+            return load_source(path, options), options, source_name
+        except BatchValidationError as error:
+            raise BatchValidationError(_named_after(error.problems, str(path), source_name)) from None
 
     def _source_reference(self, request: RunRequest) -> tuple[str, dict[str, Any]]:
         sources = nodes_of_class(request.prompt, node_ids.SOURCE)
@@ -331,6 +336,11 @@ class BatchService:
 
 class RunConflict(Exception):
     """A run with that name is still active."""
+
+
+def _named_after(problems: list[Problem], path: str, name: str) -> list[Problem]:
+    """Replace the server-side PATH of the job file with the NAME the user gave for it."""
+    return [dataclasses.replace(p, file=name) if p.file == path else p for p in problems]
 
 
 def _apply_schedule(run: Run) -> None:

@@ -228,6 +228,9 @@ class ComfyServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if "address already in use" in self.log_tail().lower():
+                    raise RuntimeError(f"port {self.port} on 127.0.0.1 is already in use; stop what runs there "
+                                       f"or pick another port (scripts/comfyui.py serve --port N)")
                 raise RuntimeError(f"ComfyUI exited with code {self.process.returncode}; "
                                    f"see {self.log_path}:\n{self.log_tail()}")
             try:
@@ -276,7 +279,9 @@ class ComfyServer:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    installation = provision(include_test_packages=False)
+    # The same package set as `make demo` and `make test`, so switching between
+    # them never reinstalls anything.
+    installation = provision()
     server = ComfyServer(installation, Path(args.base_dir), port=args.port)
     server.start()
     print(f"ComfyUI with the batch runner is up at {server.url}  (Ctrl+C stops it)")

@@ -47,8 +47,8 @@ def main() -> int:
         final = _follow(client, started["run_id"])
         counts = final["counts"]
         run_dir = Path(final["folder"])
-        print(f"\nState: {final['state']}; done {counts['done']}, failed {counts['failed']}, "
-              f"skipped {counts['skipped']} of {counts['total']}")
+        print(f"\nState: {final['state']}; {counts['done']} rows run now, {counts['skipped']} already complete "
+              f"from an earlier run, {counts['failed']} failed, {counts['total']} in all")
         print(f"Images:     {run_dir}/<style>/<id>.png")
         print(f"Checkpoint: {run_dir / 'checkpoint.txt'}")
         print(f"Manifest:   {run_dir / 'manifest.csv'}")

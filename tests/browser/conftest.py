@@ -14,6 +14,7 @@ the test.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Iterator
@@ -38,6 +39,9 @@ OUR_MODULES = ("/extensions/comfyui-batch-runner/", "[batch-runner]")
 # A first visit opens the Templates dialog over the canvas unless the tutorial counts as done.
 USER_SETTINGS = {"Comfy.TutorialCompleted": True}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+# Set to a frontend's static folder (for example an unpacked comfyui-frontend-package wheel's
+# comfyui_frontend_package/static) to test the panel with that frontend instead of the bundled one.
+FRONTEND_ROOT_VARIABLE = "BATCH_RUNNER_FRONTEND_ROOT"
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -63,7 +67,9 @@ def comfy(installation: Installation, tmp_path_factory: pytest.TempPathFactory) 
     settings_file.parent.mkdir(parents=True)
     settings_file.write_text(json.dumps(USER_SETTINGS))
 
-    server = ComfyServer(installation, base)
+    frontend_root = os.environ.get(FRONTEND_ROOT_VARIABLE)
+    extra_args = ["--front-end-root", frontend_root] if frontend_root else []
+    server = ComfyServer(installation, base, extra_args=extra_args)
     server.start()
     shutil.copyfile(EXAMPLES / "batch_demo_products.csv", server.input_dir / "batch_demo_products.csv")
     yield server

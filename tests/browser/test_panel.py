@@ -19,6 +19,12 @@ ARTIFACTS = REPO_ROOT / "test-artifacts"
 DEMO_WORKFLOW = REPO_ROOT / "example_workflows" / "batch_demo.json"
 DEMO_CSV = "batch_demo_products.csv"
 RUN_TIMEOUT_MS = 120_000
+# The sidebar button of the Batch tab: frontend 1.32 marks it with a class, newer frontends (1.58) with a data-testid.
+TAB_BUTTON = ".batch-runner-tab-button, [data-testid=batch-runner-tab-button]"
+# A toast: frontend 1.32 shows PrimeVue toasts, newer frontends (1.58) their own, marked with a data-testid.
+TOAST = ".p-toast-message, [data-testid=toast]"
+# A dialog: a PrimeVue dialog in frontend 1.32, a Reka UI one in newer frontends (1.58).
+DIALOG = ".p-dialog, [data-reka-dialog-content]"
 
 
 class PanelDriver:
@@ -29,7 +35,7 @@ class PanelDriver:
         self.server = server
 
     def open(self) -> None:
-        self.page.click(".batch-runner-tab-button")
+        self.page.click(TAB_BUTTON)
         self.page.wait_for_selector(".batch-runner-panel")
 
     def load_demo_workflow(self) -> None:
@@ -168,7 +174,7 @@ def test_demo_batch_runs_and_persists(page, comfy):
     card.locator("[data-test=resume]").click()
     panel.wait_for_state("panel-demo", "done")
     panel.wait_for_stats("panel-demo", "12 / 12 done")
-    page.locator(".p-toast-message", has_text='Run "panel-demo" done').wait_for()
+    page.locator(TOAST, has_text='Run "panel-demo" done').wait_for()
     run_dir = comfy.output_dir / "panel-demo"
     # Files starting with "_" are the run's contact sheets, not row outputs.
     saved = sorted(path.relative_to(run_dir).as_posix() for path in run_dir.rglob("*.png")
@@ -236,7 +242,7 @@ def test_retry_failed_reruns_row(page, comfy):
     assert re.match(r"Row 2 \(p2\) failed in LoadImage \(node \d+\), 1 attempt: ", failure_text), failure_text
     assert "cannot identify image file" in failure_text
     assert "2 / 3 done - 1 failed" in card.locator("[data-test=run-stats]").inner_text()
-    page.locator(".p-toast-message", has_text="row 2 (p2) failed in LoadImage").wait_for()
+    page.locator(TOAST, has_text="row 2 (p2) failed in LoadImage").wait_for()
     card.scroll_into_view_if_needed()
     panel.screenshot_panel(ARTIFACTS / "panel-failed-row.png")
 
@@ -261,8 +267,9 @@ def test_cancel_paused_run_after_confirm(page, comfy):
     assert card.locator("[data-test=resume]").is_visible()
 
     card.locator("[data-test=cancel]").click()
-    dialog = page.locator(".p-dialog", has_text='Cancel run "panel-cancel"?')
-    dialog.locator("button[aria-label=Confirm]").click()
+    dialog = page.locator(DIALOG, has_text='Cancel run "panel-cancel"?')
+    # 1.32 names the button with aria-label, 1.58 with its text after an icon glyph that joins the accessible name.
+    dialog.get_by_role("button", name=re.compile(r"\bConfirm$")).click()
 
     panel.wait_for_state("panel-cancel", "cancelled")
     assert "2 / 12 done" in card.locator("[data-test=run-stats]").inner_text()

@@ -10,7 +10,6 @@ import asyncio
 import dataclasses
 import logging
 import os
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,16 +20,15 @@ from .binding import BatchPlan, plan_batch
 from .catalog import NodeCatalog
 from .engine import RunEngine
 from .graph import Prompt, nodes_of_class
-from .jobs import Job, JobStatus, RunState
-from .ordering import order_jobs
+from .jobs import RunState
 from .output_plan import check_saver_patterns, plan_output_names
 from .preview import resolved_inputs
 from .problems import BatchValidationError, Problem, Severity
 from .rows import JobSource, Row
-from .run import Run, read_spec
-from .run_options import Ordering, RunOptions, check_run_name, parse_options
-from .schedule import seconds_until
-from .snapshot import load_source_snapshot, save_source_snapshot
+from .restore import apply_schedule, restore_runs, start_stream
+from .run import Run
+from .run_options import RunOptions, check_run_name, parse_options
+from .snapshot import save_source_snapshot
 from .sources import CombinationSource, SourceOptions, load_source
 
 logger = logging.getLogger(__name__)
@@ -241,97 +239,15 @@ class BatchService:
         run.open_files()
         run.source = checked.source
         run.snapshot = save_source_snapshot(run.run_dir, checked.source, checked.source_options)
-        self._start_stream(run)
+        start_stream(run)
         run.path_overrides = checked.path_overrides
-        _apply_schedule(run)
+        apply_schedule(run)
         await self.engine.start(run)
         return run
-
-    def _start_stream(self, run: Run) -> None:
-        """Feed RUN from its source: lazily in file order, or sorted when grouping by model."""
-        if run.options.ordering is Ordering.GROUP_MODELS:
-            # NOTE: grouping sorts, so it keeps every row that still has to run in memory.
-            remaining = [row for row in run.source if row.id not in run.checkpoint]
-            run.start_stream(order_jobs(run.plan, remaining, run.options))
-        else:
-            run.start_stream()
-
-    # Restart
 
     async def restore_runs(self, auto_resume: bool = False) -> list[Run]:
-        """Reload unfinished runs from their folders after ComfyUI restarts."""
-        restored = []
-        if not self.env.output_dir.is_dir():
-            return restored
-        for spec_path in sorted(self.env.output_dir.glob("*/run.json")):
-            run = await self._restore(spec_path.parent, auto_resume)
-            if run is not None:
-                restored.append(run)
-        return restored
-
-    async def _restore(self, run_dir: Path, auto_resume: bool) -> Run | None:
-        spec = read_spec(run_dir)
-        if spec is None or run_dir.name in self.engine.runs:
-            return None
-        state = RunState(spec.get("state", "done"))
-        options, _ = parse_options(spec.get("options"))
-        source, problems = self._restore_source(run_dir, spec)
-        columns = source.info.columns if source is not None else ()
-        plan, plan_problems = plan_batch(spec["prompt"], columns, self.env.catalog, options, self.env.input_dir,
-                                         source_file=spec.get("source"))
-        problems += plan_problems
-
-        run = Run(spec["name"], run_dir, plan, options, workflow=spec.get("workflow"),
-                  created_at=spec.get("created_at") or time.time(), started_at=spec.get("started_at"),
-                  finished_at=spec.get("finished_at"), source=source, snapshot=spec.get("snapshot") or {})
-        run.open_files()
-        self._restore_failed_rows(run)
-        if state.is_final or source is None:
-            run.state = state if state.is_final else RunState.PAUSED
-            run.note = spec.get("note") if state.is_final else "cannot resume: " + problems[0].describe()
-            run.stream_done = True
-            saved = spec.get("counts") or {}
-            run.done_count = saved.get("done", 0)
-            run.skipped = saved.get("skipped", len(run.checkpoint) - run.done_count)
-            self.engine.runs[run.run_id] = run
-            return run
-
-        self._start_stream(run)
-        errors = [p for p in problems if p.severity is Severity.ERROR]
-        if errors:
-            run.state = RunState.PAUSED
-            run.note = "cannot resume: " + errors[0].describe()
-        elif state is RunState.SCHEDULED:
-            run.state = RunState.SCHEDULED
-            _apply_schedule(run)
-        elif auto_resume and state in (RunState.RUNNING, RunState.CANCELLING):
-            run.state = RunState.RUNNING
-        else:
-            run.state = RunState.PAUSED
-            run.note = "ComfyUI restarted; resume to finish the remaining jobs" \
-                if state is not RunState.PAUSED else spec.get("note")
-        logger.info("Run %s: restored as %s, %d complete", run.run_id, run.state.value, len(run.checkpoint))
-        await self.engine.start(run)
-        return run
-
-    def _restore_source(self, run_dir: Path, spec: dict[str, Any]) -> tuple[JobSource | None, list[Problem]]:
-        snapshot = spec.get("snapshot")
-        if not snapshot:
-            return None, [Problem("the run folder has no copy of its job source", file=str(run_dir))]
-        try:
-            return load_source_snapshot(run_dir, snapshot), []
-        except (BatchValidationError, OSError, KeyError, TypeError) as error:
-            logger.warning("Run %s: cannot read its job source copy: %s", run_dir.name, error)
-            return None, [Problem(f"cannot read the run's copy of its job source: {error}", file=str(run_dir))]
-
-    def _restore_failed_rows(self, run: Run) -> None:
-        """Rebuild counts and the failed and suspect rows from the manifest, so retry-failed still works."""
-        for record in run.manifest.latest_records().values():
-            if record.status in (JobStatus.FAILED.value, JobStatus.SUSPECT.value) \
-                    and record.row_id not in run.checkpoint:
-                run.jobs[record.row_id] = Job(Row(record.row, record.row_id, record.values),
-                                              status=JobStatus(record.status), attempts=record.attempts,
-                                              error=record.error, seed=record.seed, files=record.files)
+        """Reload runs from their folders after ComfyUI restarts; see restore.py."""
+        return await restore_runs(self.engine, self.env, auto_resume)
 
 
 class RunConflict(Exception):
@@ -341,14 +257,6 @@ class RunConflict(Exception):
 def _named_after(problems: list[Problem], path: str, name: str) -> list[Problem]:
     """Replace the server-side PATH of the job file with the NAME the user gave for it."""
     return [dataclasses.replace(p, file=name) if p.file == path else p for p in problems]
-
-
-def _apply_schedule(run: Run) -> None:
-    if run.options.start_at and run.state in (RunState.RUNNING, RunState.SCHEDULED):
-        delay = seconds_until(run.options.start_at)
-        if delay > 0:
-            run.state = RunState.SCHEDULED
-            run.note = f"starts at {run.options.start_at}"
 
 
 def _resolved_job(plan: BatchPlan, row: Row) -> dict[str, Any]:

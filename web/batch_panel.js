@@ -64,7 +64,10 @@ function hideRowInput(node) {
   if (index === -1) {
     return;
   }
-  const linked = node.inputs[index].link !== null && node.inputs[index].link !== undefined;
+  // Newer frontends deprecate reading `input.link`; they offer isInputConnected.
+  const linked = typeof node.isInputConnected === "function"
+    ? node.isInputConnected(index)
+    : node.inputs[index].link !== null && node.inputs[index].link !== undefined;
   if (!linked) {
     node.removeInput(index);
   }

@@ -19,11 +19,11 @@ ARTIFACTS = REPO_ROOT / "test-artifacts"
 DEMO_WORKFLOW = REPO_ROOT / "example_workflows" / "batch_demo.json"
 DEMO_CSV = "batch_demo_products.csv"
 RUN_TIMEOUT_MS = 120_000
-# The sidebar button of the Batch tab: frontend 1.32 marks it with a class, newer frontends (1.58) with a data-testid.
+# The Batch tab's sidebar button. Frontend 1.32.9 marks it with a class, and 1.58.1 with a data-testid.
 TAB_BUTTON = ".batch-runner-tab-button, [data-testid=batch-runner-tab-button]"
-# A toast: frontend 1.32 shows PrimeVue toasts, newer frontends (1.58) their own, marked with a data-testid.
+# A toast. Frontend 1.32.9 shows PrimeVue toasts, and 1.58.1 its own toasts marked with a data-testid.
 TOAST = ".p-toast-message, [data-testid=toast]"
-# A dialog: a PrimeVue dialog in frontend 1.32, a Reka UI one in newer frontends (1.58).
+# A dialog. Frontend 1.32.9 shows PrimeVue dialogs, and 1.58.1 Reka UI dialogs.
 DIALOG = ".p-dialog, [data-reka-dialog-content]"
 
 
@@ -268,7 +268,7 @@ def test_cancel_paused_run_after_confirm(page, comfy):
 
     card.locator("[data-test=cancel]").click()
     dialog = page.locator(DIALOG, has_text='Cancel run "panel-cancel"?')
-    # 1.32 names the button with aria-label, 1.58 with its text after an icon glyph that joins the accessible name.
+    # 1.32.9 names the button with aria-label. 1.58.1 names it by its text, after an icon glyph that is part of the name.
     dialog.get_by_role("button", name=re.compile(r"\bConfirm$")).click()
 
     panel.wait_for_state("panel-cancel", "cancelled")

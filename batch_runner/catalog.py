@@ -1,4 +1,4 @@
-"""What the binding layer needs to know about node classes, without importing ComfyUI.
+"""Node class descriptions for the binding layer, readable without importing ComfyUI.
 
 The server adapter builds a catalog from ComfyUI's registered node classes;
 tests build one from plain dictionaries.
@@ -30,9 +30,9 @@ class InputSpec:
 
     def describe_allowed(self) -> str:
         if self.options is not None:
-            shown = ", ".join(repr(option) for option in self.options[:20])
+            listed = ", ".join(repr(option) for option in self.options[:20])
             more = f" and {len(self.options) - 20} more" if len(self.options) > 20 else ""
-            return f"one of {shown}{more}" if self.options else "nothing is installed for this input"
+            return f"one of {listed}{more}" if self.options else "nothing is installed for this input"
         parts = [self.type]
         if self.min is not None:
             parts.append(f">= {self.min}")

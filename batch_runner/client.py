@@ -18,7 +18,7 @@ FINAL_STATES = {"done", "failed", "cancelled"}
 
 @dataclass
 class ApiError(Exception):
-    """The server answered with an error status; `body` is its JSON answer when it sent one."""
+    """Raised when the server responds with an error status; `body` is its JSON response when it sent one."""
 
     status: int
     message: str

@@ -16,7 +16,7 @@ class SubmitError(Exception):
 
 @dataclass
 class PromptOutcome:
-    """What ComfyUI recorded for one finished prompt.
+    """The record ComfyUI keeps of one finished prompt.
 
     Times are Unix seconds taken from the history's status messages.
     `error` has `node_id`, `node_type`, `message` and `exception_type`

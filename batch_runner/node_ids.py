@@ -6,7 +6,7 @@ TEMPLATE = "BatchRunnerTemplate"
 SAVE = "BatchRunnerSave"
 
 ROW_TYPE = "BATCH_ROW"
-# The source node's hidden input that a batch fills with the job's row; it is
+# The source node's hidden input that a batch fills with the job's row. It is
 # part of the prompt, so history, PNG metadata and the cache key all carry it.
 ROW_INPUT = "batch_row"
 ROW_INPUT_TYPE = "BATCH_ROW_JSON"

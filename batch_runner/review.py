@@ -21,14 +21,14 @@ def write_contact_sheets(run_dir: Path, records: list[ManifestRecord]) -> list[P
 
     Per-subfolder sheets go into the subfolder itself, beside the images they show.
     """
-    shown = [record for record in sorted(records, key=lambda r: r.row) if record.status in ("done", "suspect")]
-    everything = [(record.row_id, run_dir / name) for record in shown for name in record.files]
+    delivered = [record for record in sorted(records, key=lambda r: r.row) if record.status in ("done", "suspect")]
+    everything = [(record.row_id, run_dir / name) for record in delivered for name in record.files]
     if not everything:
         return []
 
     pages = make_contact_sheet(everything, run_dir / CONTACT_SHEET)
     by_folder: dict[str, list[tuple[str, Path]]] = defaultdict(list)
-    for record in shown:
+    for record in delivered:
         for name in record.files:
             folder = PurePosixPath(name).parent.as_posix()
             if folder != ".":

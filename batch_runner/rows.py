@@ -21,7 +21,7 @@ class Row:
 
 @dataclass(frozen=True)
 class SourceInfo:
-    """How a source file was read, for previews and announcements."""
+    """The format, encoding and columns a source file was read with, for previews and notes."""
 
     path: str
     format: str
@@ -37,7 +37,7 @@ class JobSource(Protocol):
     """A sized, re-iterable stream of rows.
 
     Iteration may compute rows lazily (template combinations do), so callers
-    that need every row at once should say so by materialising them.
+    that need every row at once build a list of them.
     """
 
     info: SourceInfo

@@ -45,7 +45,7 @@ class Run:
     finished_at: float | None = None
     note: str | None = None
     # Rows are pulled from `stream` as the window has room, so a run of a million
-    # template combinations never holds them all. `jobs` keeps only the rows in
+    # template combinations never keeps them all in memory. `jobs` keeps only the rows in
     # progress, waiting for a retry, failed or suspect; finished rows are counted.
     source: JobSource | None = None
     stream: Iterator[Row] | None = None

@@ -154,7 +154,7 @@ def _check_ranges(options: RunOptions) -> list[Problem]:
 
 
 def check_run_name(name: Any) -> list[Problem]:
-    """A run name becomes a folder in ComfyUI's output directory, so it is kept simple."""
+    """Return problems with a run name, which becomes a folder in ComfyUI's output directory."""
     # The saver names the run folder with safe_component, so a name it would change
     # (a Windows device name such as CON) would split the run over two folders.
     if not isinstance(name, str) or not RUN_NAME_PATTERN.match(name) or safe_component(name) != name:

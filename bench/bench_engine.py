@@ -41,8 +41,8 @@ from batch_runner.storage.checkpoint import Checkpoint  # noqa: E402
 
 # ComfyUI 0.3.75's worker thread runs gc.collect() between two prompts when
 # 10 s have passed since the last one (main.py, prompt_worker). That pause
-# shows as a gap of a few hundred milliseconds whoever queued the prompts, so
-# gaps above this many seconds are counted apart.
+# shows as a gap of a few hundred milliseconds however the prompts were queued,
+# so gaps above this many seconds are counted separately.
 LONG_GAP = 0.1
 
 
@@ -176,7 +176,7 @@ def run_engine(server: ComfyServer, jobs: int, size: int, radius: int) -> Timing
 
 
 def measure_queue_10k(server: ComfyServer) -> tuple[float, float]:
-    """Seconds for POST /batch-runner/runs to answer, and until the first job starts, for 10,000 rows."""
+    """Return the seconds until POST /batch-runner/runs responds and until the first job starts, for 10,000 rows."""
     write_color_rows(server.input_dir / "bench_10k.csv", 10_000, 400_000)
     client = BatchClient(server.url, timeout=120)
     started = time.time()
@@ -192,8 +192,11 @@ def measure_queue_10k(server: ComfyServer) -> tuple[float, float]:
 
 
 def measure_million_combinations(server: ComfyServer) -> tuple[float, float, float, float]:
-    """Start a template set of 1,000,000 combinations; seconds to the route's answer and to the
-    first job, and the server's memory before and after, in MB."""
+    """Start a template set of 1,000,000 combinations and measure it.
+
+    Returns the seconds until the route responds and until the first job starts,
+    and the server's memory before and after, in MB.
+    """
     values = [str(100_000 + index) for index in range(100)]
     (server.input_dir / "bench_million.json").write_text(json.dumps({
         "template": "{color} {shade} {tone}",

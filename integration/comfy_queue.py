@@ -59,14 +59,21 @@ class ComfyQueueAdapter:
         return item[1] if item is not None else None
 
     def _hand_over(self, prompt_id: str) -> None:
-        """Runs on ComfyUI's worker thread: read the history entry, then pass it to the loop."""
+        """Pass a finished prompt to the event loop.
+
+        This runs on ComfyUI's worker thread before it takes the next prompt, so
+        it does nothing else: reading the history entry waits for the loop.
+        """
+        self.server.loop.call_soon_threadsafe(self._collect, prompt_id)
+
+    def _collect(self, prompt_id: str) -> None:
         try:
             entry = self.queue.get_history(prompt_id=prompt_id).get(prompt_id, {})
             outcome = outcome_from_history(prompt_id, entry)
-        except Exception:  # a bad entry must not kill ComfyUI's worker thread
+        except Exception:  # a bad entry must not stop the event loop's callback chain
             logger.exception("Prompt %s: could not read its history entry", prompt_id)
             outcome = PromptOutcome(prompt_id, False, error={"message": "history entry unreadable"})
-        self.server.loop.call_soon_threadsafe(self._deliver, outcome)
+        self._deliver(outcome)
 
     def _deliver(self, outcome: PromptOutcome) -> None:
         self._ours.discard(outcome.prompt_id)

@@ -239,7 +239,7 @@ class ComfyServer:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.2)
         self.kill()
-        raise RuntimeError(f"ComfyUI did not answer /system_stats within {timeout:.0f} s; "
+        raise RuntimeError(f"ComfyUI did not respond to /system_stats within {timeout:.0f} s; "
                            f"see {self.log_path}:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 40) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import shutil
+import socket
 import threading
 from pathlib import Path
 
@@ -47,3 +48,12 @@ def run_async(coroutine_function, *args):
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+def closed_port() -> int:
+    """Return a port on 127.0.0.1 that nothing listens on, so connections to it are refused."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port

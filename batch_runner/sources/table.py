@@ -93,8 +93,8 @@ def build_table_source(raw: RawTable, options: SourceOptions) -> TableSource:
         id_column = find_id_column(header, options.id_column)
         if problems or id_column is None or not options.keep_id_problems:
             raise BatchValidationError(problems + error.problems) from None
-        # Blank or repeated ids: the rows are still built, so that one batch check
-        # can report every other row's problems too; the id problems travel along.
+        # Blank or repeated ids: the rows are still built, so one batch check can
+        # report every other row's problems too. The id problems go with the source.
         index = header.index(id_column)
         ids = [record[index].strip() for record in records]
         id_problems = error.problems

@@ -1,8 +1,8 @@
 """The manifest: one JSON line per finished attempt of a row, and a CSV view of it.
 
-The JSONL file is append-only; for each row the last line wins, so a row
-that was retried or rerun after a crash shows its final outcome. The CSV is
-rebuilt from it (atomically) for spreadsheet users.
+The JSONL file is append-only, and for each row the last line wins. A row
+that was retried or rerun after a crash therefore shows its final outcome.
+The CSV is rebuilt from it (atomically) for spreadsheet users.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from test_engine import demo_graph
 
 
 class Receiver(ThreadingHTTPServer):
-    """A webhook endpoint on 127.0.0.1 that records every JSON body, or never answers when told to hang."""
+    """A webhook endpoint on 127.0.0.1 that records every JSON body, or never responds when `hang` is set."""
 
     def __init__(self, hang: bool = False) -> None:
         self.bodies: list[dict] = []

@@ -65,7 +65,7 @@ def test_title_columns_bind_and_convert():
     assert payload["run"] == "test"
 
 
-def test_every_bad_value_is_reported_with_row_and_column():
+def test_bad_values_report_row_column():
     batch_plan, _ = plan(["id", "steps", "subject", "Model.ckpt_name", "Sampler.sampler_name", "Sampler.cfg"])
     row = Row(7, "r7", {"id": "r7", "steps": "0", "subject": "dog", "Model.ckpt_name": "sd16.safetensors",
                         "Sampler.sampler_name": "eulr", "Sampler.cfg": "high"})

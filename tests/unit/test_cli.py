@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,8 @@ from batch_runner import cli, cli_progress
 from batch_runner.cli import ExitCode, build_parser, main, run_options
 from batch_runner.cli_output import describe_problem
 from batch_runner.cli_progress import ProgressDisplay
+
+from support import closed_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 API_PROMPT = {"1": {"class_type": "BatchRunnerSource", "inputs": {"file": "jobs.csv"}},
@@ -118,11 +119,7 @@ def fake() -> Iterator[tuple[FakeBatchServer, str]]:
 
 @pytest.fixture
 def closed_url() -> str:
-    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{closed_port()}"
 
 
 @pytest.fixture

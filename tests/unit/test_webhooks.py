@@ -21,6 +21,8 @@ import pytest
 from batch_runner.run_options import RunOptions
 from batch_runner.webhooks import USER_AGENT, WebhookNotifier, build_payload, describe, format_duration
 
+from support import closed_port
+
 SENDER_THREAD = "batch-runner-webhooks"
 
 
@@ -92,11 +94,7 @@ def hanging_url() -> Iterator[str]:
 @pytest.fixture
 def closed_url() -> str:
     """A port nothing listens on, so every connection is refused."""
-    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return f"http://127.0.0.1:{port}/services/T000/B000/SECRET-TOKEN"
+    return f"http://127.0.0.1:{closed_port()}/services/T000/B000/SECRET-TOKEN"
 
 
 @pytest.fixture
